@@ -16,18 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-VOICES: tuple[str, ...] = (
-    "alloy",
-    "ash",
-    "ballad",
-    "coral",
-    "echo",
-    "sage",
-    "shimmer",
-    "verse",
-    "marin",
-    "cedar",
-)
+from sessions.protocol import VOICES
+
 SPEECH_ENGINES: tuple[str, ...] = ("openai", "azure")
 SECRET_VARIABLES: frozenset[str] = frozenset(
     {"AZURE_OPENAI_API_KEY", "AZURE_SPEECH_SERVICES_KEY", "AZURE_SEARCH_KEY"}
@@ -73,6 +63,7 @@ class Settings:
     recordings_dir: Path | None = None
     record_audio: bool = False
     upstream_connect_timeout: float = 10.0
+    max_sessions: int = 2000
 
     @property
     def upstream_mode(self) -> UpstreamMode:
@@ -120,6 +111,7 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("RECORDINGS_DIR", "", "Folder for one JSONL timeline per session; empty: no recording."),
     ("RECORD_AUDIO", "0", "`1` to include audio bytes (base64) in recordings."),
     ("UPSTREAM_CONNECT_TIMEOUT", "10", "Seconds allowed for the upstream WebSocket handshake."),
+    ("MAX_SESSIONS", "2000", "Live sessions at most; more are refused with `server_busy`."),
 )
 
 _T = TypeVar("_T")
@@ -239,6 +231,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         "an integer number of milliseconds between 0 and 60000, e.g. 500",
     )
     parse("PORT", "port", _integer(1, 65535), "an integer between 1 and 65535")
+    parse("MAX_SESSIONS", "max_sessions", _integer(1, 100_000), "an integer between 1 and 100000")
     parse("RECORD_AUDIO", "record_audio", _flag, "1/0, true/false, yes/no or on/off")
     parse(
         "UPSTREAM_CONNECT_TIMEOUT",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.config import VARIABLES, VOICES, Settings, UpstreamMode
-from sessions.protocol import CLIENT_MESSAGES, SERVER_EVENTS
+from app.config import VARIABLES, Settings, UpstreamMode
+from sessions.protocol import CLIENT_MESSAGES, SERVER_EVENTS, VOICES
 
 REALTIME_PATH = "/realtime"
 

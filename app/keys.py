@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import aiohttp
 from aiohttp import web
 
 from app.config import Settings
+from sessions.config import SessionConfig
+from sessions.registry import SessionRegistry
+from sessions.tool_calls import ToolSpec
 
 SETTINGS = web.AppKey("settings", Settings)
 WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
+SESSION_CONFIG = web.AppKey("session_config", SessionConfig)
+REGISTRY = web.AppKey("registry", SessionRegistry)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+TOOLS = web.AppKey("tools", dict[str, ToolSpec])

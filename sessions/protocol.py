@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+VOICES: tuple[str, ...] = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
+
 APPEND = "input_audio_buffer.append"
 AUDIO_PLAYED = "botify.audio_played"
 
@@ -20,6 +33,14 @@ FORWARDED_CLIENT_EVENTS: frozenset[str] = frozenset(
         "session.update",
     }
 )
+# Realtime client events a client may not send: the service owns turns and tools.
+REFUSED_CLIENT_EVENTS: dict[str, str] = {
+    "response.create": "the service decides when the model answers (turn rules)",
+    "response.cancel": "the service cancels answers itself when the user barges in",
+    "conversation.item.truncate": "send botify.audio_played; the service truncates on barge-in",
+    "output_audio_buffer.clear": "not used by this service",
+    "transcription_session.update": "not used by this service",
+}
 # Client events the relay handles itself.
 LOCAL_CLIENT_EVENTS: frozenset[str] = frozenset({AUDIO_PLAYED})
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from app.config import VOICES, settings_from_mapping
+from app.config import settings_from_mapping
 from app.info_schemas import RealtimeInfoSchema
 from app.web_app import make_app
+from sessions.protocol import VOICES
 
 SECRET_OPENAI = "openai-key-0123456789abcdef"
 SECRET_SPEECH = "speech-key-fedcba9876543210"
