@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from app.config import VARIABLES, Settings, UpstreamMode
 from sessions.protocol import CLIENT_MESSAGES, SERVER_EVENTS, VOICES
+from statemachine import STATES
+from statemachine.diagram import mermaid
 
 REALTIME_PATH = "/realtime"
 
@@ -62,6 +65,11 @@ def _auth(settings: Settings) -> str:
     return "entra-id" if settings.keyless else "api-key"
 
 
+@functools.cache
+def _diagram() -> str:
+    return mermaid()
+
+
 def describe(settings: Settings, ws_base_url: str) -> dict[str, Any]:
     """Everything a front-end developer needs to connect; `ws_base_url` is e.g. ws://host:8080."""
     mode = settings.upstream_mode
@@ -104,6 +112,11 @@ def describe(settings: Settings, ws_base_url: str) -> dict[str, Any]:
         },
         "client_messages": [dict(message) for message in CLIENT_MESSAGES],
         "server_events": list(SERVER_EVENTS),
-        "turn_machine": None,
-        "testing": {"sample_client": None, "cli_client": None, "replay": None},
+        "turn_machine": {"states": list(STATES), "diagram": _diagram()},
+        "testing": {
+            "sample_client": None,
+            "cli_client": None,
+            "replay": "python scripts/replay.py RECORDING.jsonl [--json] "
+            "(record sessions with RECORDINGS_DIR=folder)",
+        },
     }

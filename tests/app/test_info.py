@@ -45,6 +45,16 @@ async def test_realtime_info_default_content(aiohttp_client: Any) -> None:
     }
     assert "response.output_audio.delta" in info["server_events"]
     assert "botify.state" in info["server_events"]
+    assert info["turn_machine"]["states"] == [
+        "idle",
+        "listening",
+        "debouncing",
+        "responding",
+        "cooling_down",
+    ]
+    assert info["turn_machine"]["diagram"].lstrip().startswith("---")
+    assert "debouncing --> responding" in info["turn_machine"]["diagram"]
+    assert info["testing"]["replay"].startswith("python scripts/replay.py")
     names = {v["name"]: v for v in info["environment"]}
     assert names["AZURE_OPENAI_ENDPOINT"] == {
         "name": "AZURE_OPENAI_ENDPOINT",

@@ -203,3 +203,14 @@ async def test_user_text_messages_are_forwarded(
     assert (await up.receive("conversation.item.create"))["item"] == item
     added = await front.receive("conversation.item.added")
     assert added["item"]["content"][0]["text"] == "When do you open?"
+
+
+async def test_the_relay_refuses_permessage_deflate(
+    fake_upstream: FakeUpstream, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(relay_app(fake_upstream))
+    ws = await client.ws_connect("/realtime", compress=15)  # as browsers offer it
+    assert ws.compress == 0  # the server did not accept the extension
+    up = await fake_upstream.next_connection()
+    assert up.compression_negotiated is False
+    await ws.close()
