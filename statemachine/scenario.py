@@ -158,7 +158,7 @@ class Scenario:
 
 
 def _show(value: object) -> str:
-    return json.dumps(value) if isinstance(value, str | int | float | bool | None) else repr(value)
+    return json.dumps(value)  # values come from JSON: show them as JSON
 
 
 def _seconds(value: object, what: str, line: int) -> float:
@@ -181,12 +181,15 @@ def _name(value: object, what: str, line: int) -> str:
     raise ScenarioError(line, f"{what} must be a string, got {_show(value)}")
 
 
-def _one_of(value: str, known: tuple[str, ...], what: str, line: int) -> str:
+def _one_of(value: str, known: tuple[str, ...], what: str, line: int, where: str = "") -> str:
     if value in known:
         return value
     close = difflib.get_close_matches(value, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise ScenarioError(line, f"unknown {what} {value!r}{hint}; {what}s are: {', '.join(known)}")
+    where = f" in {where}" if where else ""
+    raise ScenarioError(
+        line, f"unknown {what} {value!r}{where}{hint}; {what}s are: {', '.join(known)}"
+    )
 
 
 def _only(obj: dict[str, Any], allowed: frozenset[str], what: str, line: int) -> None:
@@ -200,7 +203,7 @@ def _only(obj: dict[str, Any], allowed: frozenset[str], what: str, line: int) ->
 
 def _state(value: object, what: str, line: int) -> str:
     name = _name(value, what, line)
-    return _one_of(STATE_ALIASES.get(name, name), STATES, "state", line)
+    return _one_of(STATE_ALIASES.get(name, name), STATES, "state", line, what)
 
 
 # -- line parsers -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ def run_scenario(
 
 
 def _check(result: ReplayResult) -> ReplayResult:
+    __tracebackhide__ = True
     if not result.ok:
         raise AssertionError(
             "turn scenario failed:\n"
@@ -66,6 +67,7 @@ def assert_scenario(
 ) -> ReplayResult:
     """Replay an inline scenario and raise ``AssertionError`` with a readable diff if an
     ``expect`` (or a recorded transition) fails; returns the result for further asserts."""
+    __tracebackhide__ = True
     return _check(
         run_scenario(
             text, debounce_delay=debounce_delay, throttle_min_interval=throttle_min_interval
@@ -80,5 +82,6 @@ def assert_scenario_file(
     throttle_min_interval: float | None = None,
 ) -> ReplayResult:
     """Like :func:`assert_scenario`, for a scenario or recording file."""
+    __tracebackhide__ = True
     scenario = load_scenario(Path(path))
     return _check(replay(scenario, debounce_delay, throttle_min_interval))
