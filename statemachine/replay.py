@@ -173,20 +173,23 @@ def replay(
     """
     settings = scenario.settings(debounce_delay, throttle_min_interval)
     clock = FakeClock()
-    timeline: list[TimelineEntry] = []
-    machine = TurnMachine(settings, clock, on_entry=timeline.append, keep_timeline=False)
+    machine = TurnMachine(settings, clock)
+    timeline = machine._timeline  # the machine's own list, not a copy (same package)
     checks: list[Check] = []
     failures: list[Failure] = []
     advance_to = clock.advance_to
+    speech_started, speech_stopped = machine.speech_started, machine.speech_stopped
+    response_done = machine.response_done
     for line in scenario.lines:
         advance_to(line.t)
         if isinstance(line, EventLine):
-            if line.event == SPEECH_STARTED:
-                machine.speech_started(line.item_id, line.audio_end_ms)
-            elif line.event == SPEECH_STOPPED:
-                machine.speech_stopped()
+            event = line.event
+            if event == SPEECH_STARTED:
+                speech_started(line.item_id, line.audio_end_ms)
+            elif event == SPEECH_STOPPED:
+                speech_stopped()
             else:
-                machine.response_done(line.tool_calls)
+                response_done(line.tool_calls)
         elif isinstance(line, ExpectLine):
             check = Check(line.line, line.t, line.state, machine.state, len(timeline))
             checks.append(check)
@@ -204,6 +207,7 @@ def replay(
                     )
                 )
     machine.close()
+    timeline = list(timeline)
     recorded = scenario.recorded_transitions
     if check_recorded and recorded:
         failures.extend(_compare_recorded(recorded, timeline))
