@@ -8,6 +8,7 @@ labelled with its trigger, rule number and conditions.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import TYPE_CHECKING
 
 from transitions.extensions import GraphMachine
@@ -37,8 +38,10 @@ def _graph_transitions() -> list[TransitionConfigDict]:
     return transitions
 
 
+@functools.lru_cache(maxsize=8)
 def mermaid(active: str | None = None) -> str:
-    """Mermaid ``stateDiagram-v2`` text of the rules; ``active`` highlights one state."""
+    """Mermaid ``stateDiagram-v2`` text of the rules; ``active`` highlights one state.
+    The text is built once per ``active`` and cached (it is an immutable string)."""
     if active is not None and active not in STATES:
         raise ValueError(f"unknown state {active!r}")
     model = _DiagramModel()
