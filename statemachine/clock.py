@@ -59,6 +59,10 @@ class LoopClock:
         return self._loop.call_at(self._start + when, callback)
 
 
+def _nothing() -> None:
+    return None
+
+
 class FakeTimer:
     """A timer of :class:`FakeClock`."""
 
@@ -71,6 +75,7 @@ class FakeTimer:
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.callback = _nothing  # let go of the callback's owner, as asyncio handles do
 
 
 class FakeClock:

@@ -127,3 +127,17 @@ async def test_close_cancels_the_loop_timer() -> None:
     await asyncio.sleep(0.02)
     assert machine.state == "debouncing"
     assert len(machine.timeline) == 4
+
+
+async def test_a_closed_live_machine_is_garbage_collected() -> None:
+    import gc
+    import weakref
+
+    machine = TurnMachine(TurnSettings(debounce_delay=5.0), LoopClock())
+    machine.speech_started()
+    machine.speech_stopped()  # a loop timer 5 s ahead holds the machine until cancelled
+    model = weakref.ref(machine._model)
+    machine.close()
+    del machine
+    gc.collect()
+    assert model() is None

@@ -430,3 +430,19 @@ def test_machines_share_nothing() -> None:
     a.at(0.0).speech_started()
     assert (a.state, b.state) == ("listening", "idle")
     assert a.machine._machine is not b.machine._machine
+
+
+def test_a_closed_machine_is_garbage_collected() -> None:
+    import gc
+    import weakref
+
+    clock = FakeClock()
+    machine = TurnMachine(TurnSettings(), clock)
+    machine.speech_started()
+    machine.speech_stopped()
+    model = weakref.ref(machine._model)
+    machine.close()
+    del machine
+    gc.collect()
+    assert model() is None
+    clock.advance_to(10.0)  # the cancelled timer does not resurrect anything
