@@ -6,7 +6,7 @@ import difflib
 import json
 
 from .replay import Failure, ReplayResult, describe
-from .timeline import Action, Input, TimelineEntry, Transition
+from .timeline import Action, Input, TimelineEntry, Transition, round_t
 
 __all__ = ["format_entry", "format_failures", "format_summary", "format_timeline", "to_jsonl"]
 
@@ -76,8 +76,15 @@ def format_summary(result: ReplayResult) -> str:
 
 
 def to_jsonl(result: ReplayResult) -> str:
-    """The timeline as JSON Lines, exactly the shapes of TURN_RULES.md."""
-    return "".join(json.dumps(entry.to_json()) + "\n" for entry in result.timeline)
+    """Transitions and actions as JSON Lines, exactly the two shapes of TURN_RULES.md:
+    ``{"t", "source", "dest", "trigger"}`` and ``{"t", "action"}``."""
+    lines = []
+    for entry in result.timeline:
+        if isinstance(entry, Transition):
+            lines.append(json.dumps(entry.to_json()))
+        elif isinstance(entry, Action):
+            lines.append(json.dumps({"t": round_t(entry.t), "action": entry.name}))
+    return "".join(line + "\n" for line in lines)
 
 
 def _where(result: ReplayResult, failure: Failure) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from statemachine.diagram import mermaid
+from statemachine.replay import load_scenario, replay
 from tests.statemachine.turn_helpers import REPO, SCENARIOS
 
 SCRIPT = REPO / "scripts" / "replay.py"
@@ -53,17 +54,35 @@ def test_json_prints_one_object_a_line_exactly() -> None:
         '{"t": 2.0, "source": "listening", "dest": "debouncing", "trigger": "speech_stopped"}'
         in (lines)
     )
-    assert '{"t": 3.5, "action": "response.create"}' in lines
-    assert '{"t": 5.0, "event": "response_done", "tool_calls": 0}' in lines
-    assert len(lines) == 14
-    assert all(isinstance(json.loads(line), dict) for line in lines)
+    assert lines == [
+        '{"t": 0.0, "source": "idle", "dest": "listening", "trigger": "speech_started"}',
+        '{"t": 2.0, "source": "listening", "dest": "debouncing", "trigger": "speech_stopped"}',
+        '{"t": 3.5, "source": "debouncing", "dest": "responding", "trigger": "debounce_due"}',
+        '{"t": 3.5, "action": "response.create"}',
+        '{"t": 5.0, "source": "responding", "dest": "cooling_down", "trigger": "response_done"}',
+        '{"t": 5.2, "source": "cooling_down", "dest": "listening", "trigger": "speech_started"}',
+        '{"t": 5.8, "source": "listening", "dest": "debouncing", "trigger": "speech_stopped"}',
+        '{"t": 7.5, "source": "debouncing", "dest": "responding", "trigger": "debounce_due"}',
+        '{"t": 7.5, "action": "response.create"}',
+    ]
 
 
-def test_json_output_is_itself_a_recording_that_replays(tmp_path: Path) -> None:
-    recording = write(tmp_path, replay_cli(WORKED, "--json").stdout, "rec.jsonl")
-    done = replay_cli(recording)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "ok: 7 recorded transitions reproduced"
+def test_json_actions_keep_exactly_their_two_keys(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '{"t": 0, "event": "speech_started"}\n'
+        '{"t": 1, "event": "speech_stopped"}\n'
+        '{"t": 3, "event": "response_done", "tool_calls": 2}\n'
+        '{"t": 4, "event": "speech_started", "item_id": "a", "audio_end_ms": 5}\n',
+    )
+    done = replay_cli(path, "--json")
+    actions = [json.loads(line) for line in done.stdout.splitlines() if "action" in line]
+    assert actions == [
+        {"t": 2.5, "action": "response.create"},
+        {"t": 3.0, "action": "response.create"},
+        {"t": 4.0, "action": "response.cancel"},
+        {"t": 4.0, "action": "conversation.item.truncate"},
+    ]
 
 
 def test_exit_1_with_a_readable_diff(tmp_path: Path) -> None:
@@ -83,7 +102,10 @@ def test_exit_1_with_a_readable_diff(tmp_path: Path) -> None:
 
 
 def test_exit_1_for_a_recording_that_does_not_reproduce(tmp_path: Path) -> None:
-    recording = replay_cli(WORKED, "--json").stdout.replace('"t": 7.5,', '"t": 7.7,')
+    timeline = replay(load_scenario(WORKED)).timeline  # what a live session records
+    lines = "".join(json.dumps(entry.to_json()) + "\n" for entry in timeline)
+    assert replay_cli(write(tmp_path, lines, "good.jsonl")).returncode == 0
+    recording = lines.replace('"t": 7.5,', '"t": 7.7,')
     done = replay_cli(write(tmp_path, recording))
     assert done.returncode == 1
     assert "off by 200 ms" in done.stderr
@@ -138,7 +160,7 @@ def test_debounce_and_throttle_override_the_file() -> None:
 def test_stdin() -> None:
     done = replay_cli("-", "--json", stdin=WORKED.read_text())
     assert done.returncode == 0
-    assert len(done.stdout.splitlines()) == 14
+    assert len(done.stdout.splitlines()) == 9
 
 
 def test_diagram_needs_no_file() -> None:
