@@ -64,6 +64,16 @@ class Settings:
     record_audio: bool = False
     upstream_connect_timeout: float = 10.0
     max_sessions: int = 2000
+    search_backend: str = "sqlite"
+    search_docs_dir: Path | None = None
+    search_index_path: Path | None = None
+    azure_search_endpoint: str | None = None
+    azure_search_index: str | None = None
+    azure_search_key: str | None = field(default=None, repr=False)
+    tool_timeout: float = 5.0
+    search_top_k: int = 5
+    cache_dir: Path | None = None
+    engine_realtime_pacing: bool = True
 
     @property
     def upstream_mode(self) -> UpstreamMode:
@@ -112,6 +122,16 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("RECORD_AUDIO", "0", "`1` to include audio bytes (base64) in recordings."),
     ("UPSTREAM_CONNECT_TIMEOUT", "10", "Seconds allowed for the upstream WebSocket handshake."),
     ("MAX_SESSIONS", "2000", "Live sessions at most; more are refused with `server_busy`."),
+    ("SEARCH_BACKEND", "sqlite", "`sqlite` (embedded FTS5 index) or `azure` (Azure AI Search)."),
+    ("SEARCH_DOCS_DIR", "", "Folder of Markdown/text documents to index; default: the sample."),
+    ("SEARCH_INDEX_PATH", "", "Where the SQLite index lives; default: under CACHE_DIR."),
+    ("AZURE_SEARCH_ENDPOINT", "", "Azure AI Search service, `https://NAME.search.windows.net`."),
+    ("AZURE_SEARCH_INDEX", "", "Azure AI Search index name."),
+    ("AZURE_SEARCH_KEY", "", "Azure AI Search query key (secret); without it: Entra ID."),
+    ("SEARCH_TOP_K", "5", "Search results given to the model per call (1..20)."),
+    ("TOOL_TIMEOUT", "5", "Seconds a tool call may take before the model is told it failed."),
+    ("CACHE_DIR", "~/.cache/botify-realtime", "Search index and speech model cache."),
+    ("ENGINE_REALTIME_PACING", "1", "Embedded engine: `0` sends answers as fast as synthesised."),
 )
 
 _T = TypeVar("_T")
@@ -167,6 +187,13 @@ def _flag(raw: str) -> bool:
     if lowered in ("", "0", "false", "no", "off"):
         return False
     raise ValueError(raw)
+
+
+def _folder(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise ValueError(raw)
+    return path
 
 
 def _endpoint(raw: str) -> str:
@@ -232,6 +259,22 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     )
     parse("PORT", "port", _integer(1, 65535), "an integer between 1 and 65535")
     parse("MAX_SESSIONS", "max_sessions", _integer(1, 100_000), "an integer between 1 and 100000")
+    parse("SEARCH_BACKEND", "search_backend", _choice(("sqlite", "azure")), "one of sqlite, azure")
+    parse("SEARCH_DOCS_DIR", "search_docs_dir", _folder, "an existing folder of documents")
+    parse(
+        "AZURE_SEARCH_ENDPOINT",
+        "azure_search_endpoint",
+        _endpoint,
+        "an http(s) URL with no path, e.g. https://NAME.search.windows.net",
+    )
+    parse("TOOL_TIMEOUT", "tool_timeout", _number(0.1, 120), "seconds between 0.1 and 120")
+    parse("SEARCH_TOP_K", "search_top_k", _integer(1, 20), "an integer between 1 and 20")
+    parse(
+        "ENGINE_REALTIME_PACING",
+        "engine_realtime_pacing",
+        _flag,
+        "1/0, true/false, yes/no or on/off",
+    )
     parse("RECORD_AUDIO", "record_audio", _flag, "1/0, true/false, yes/no or on/off")
     parse(
         "UPSTREAM_CONNECT_TIMEOUT",
@@ -244,14 +287,21 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         ("AZURE_OPENAI_REALTIME_DEPLOYMENT", "azure_openai_realtime_deployment"),
         ("AZURE_SPEECH_SERVICES_KEY", "azure_speech_services_key"),
         ("AZURE_VOICE_LIVE_API_VERSION", "voice_live_api_version"),
+        ("AZURE_SEARCH_INDEX", "azure_search_index"),
+        ("AZURE_SEARCH_KEY", "azure_search_key"),
         ("HOST", "host"),
     ):
         text = _text(env, name)
         if text is not None:
             values[key] = text
-    recordings = _text(env, "RECORDINGS_DIR")
-    if recordings is not None:
-        values["recordings_dir"] = Path(recordings)
+    for name, key in (
+        ("RECORDINGS_DIR", "recordings_dir"),
+        ("SEARCH_INDEX_PATH", "search_index_path"),
+        ("CACHE_DIR", "cache_dir"),
+    ):
+        text = _text(env, name)
+        if text is not None:
+            values[key] = Path(text).expanduser()
 
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_complete(settings)
@@ -260,6 +310,17 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
 
 def _check_complete(s: Settings) -> None:
     """Reject half configurations: each names the variable that is missing or stray."""
+    if s.search_backend == "azure":
+        for name, value in (
+            ("AZURE_SEARCH_ENDPOINT", s.azure_search_endpoint),
+            ("AZURE_SEARCH_INDEX", s.azure_search_index),
+        ):
+            if not value:
+                raise ConfigError(name, "missing; SEARCH_BACKEND=azure needs it")
+    _check_speech(s)
+
+
+def _check_speech(s: Settings) -> None:
     if s.speech_engine == "openai":
         if s.azure_openai_endpoint and not s.azure_openai_realtime_deployment:
             raise ConfigError(

@@ -15,7 +15,8 @@ REALTIME_PATH = "/realtime"
 _MODE_DESCRIPTIONS = {
     UpstreamMode.AZURE_OPENAI: "Azure OpenAI Realtime ({endpoint}, deployment {deployment})",
     UpstreamMode.VOICE_LIVE: "Azure Voice Live ({endpoint}, model {deployment})",
-    UpstreamMode.LOCAL: "the embedded offline engine (no Azure endpoint is configured)",
+    UpstreamMode.LOCAL: "the embedded offline engine at /local/v1/realtime "
+    "(no Azure endpoint is configured)",
 }
 
 # Variables each speech engine needs: (name, required).
@@ -70,8 +71,15 @@ def _diagram() -> str:
     return mermaid()
 
 
-def describe(settings: Settings, ws_base_url: str) -> dict[str, Any]:
-    """Everything a front-end developer needs to connect; `ws_base_url` is e.g. ws://host:8080."""
+def describe(
+    settings: Settings,
+    ws_base_url: str,
+    tools: list[dict[str, Any]],
+    search: dict[str, Any],
+    engine_problem: str | None = None,
+) -> dict[str, Any]:
+    """Everything a front-end developer needs to connect; `ws_base_url` is e.g. ws://host:8080.
+    `engine_problem` says why the embedded engine could not load (local mode only)."""
     mode = settings.upstream_mode
     endpoint = (
         settings.azure_speech_services_endpoint
@@ -97,9 +105,8 @@ def describe(settings: Settings, ws_base_url: str) -> dict[str, Any]:
         "upstream": {
             "speech_engine": settings.speech_engine,
             "mode": mode.value,
-            "description": _MODE_DESCRIPTIONS[mode].format(
-                endpoint=endpoint, deployment=deployment
-            ),
+            "description": _MODE_DESCRIPTIONS[mode].format(endpoint=endpoint, deployment=deployment)
+            + (f"; unavailable: {engine_problem}" if engine_problem else ""),
             "auth": _auth(settings),
         },
         "environment": _environment(settings),
@@ -112,6 +119,8 @@ def describe(settings: Settings, ws_base_url: str) -> dict[str, Any]:
         },
         "client_messages": [dict(message) for message in CLIENT_MESSAGES],
         "server_events": list(SERVER_EVENTS),
+        "tools": tools,
+        "search": search,
         "turn_machine": {"states": list(STATES), "diagram": _diagram()},
         "testing": {
             "sample_client": None,

@@ -74,6 +74,13 @@ class TurnMachineSchema(Schema):
     diagram = fields.String(required=True, metadata={"description": "Mermaid state diagram."})
 
 
+class ToolSchema(Schema):
+    type = fields.String(required=True, metadata={"example": "function"})
+    name = fields.String(required=True, metadata={"example": "search"})
+    description = fields.String(required=True)
+    parameters = fields.Dict(required=True, metadata={"description": "JSON Schema."})
+
+
 class RealtimeInfoSchema(Schema):
     websocket = fields.Nested(WebSocketSchema, required=True)
     protocol = fields.Nested(ProtocolSchema, required=True)
@@ -83,5 +90,14 @@ class RealtimeInfoSchema(Schema):
     configuration = fields.Nested(TurnConfigurationSchema, required=True)
     client_messages = fields.List(fields.Nested(ClientMessageSchema), required=True)
     server_events = fields.List(fields.String(), required=True)
+    tools = fields.List(
+        fields.Nested(ToolSchema),
+        required=True,
+        metadata={"description": "The tools the model may call; the service runs them."},
+    )
+    search = fields.Dict(
+        required=True,
+        metadata={"description": "The knowledge-base search backend in use (no secrets)."},
+    )
     turn_machine = fields.Nested(TurnMachineSchema, allow_none=True)
     testing = fields.Nested(TestingSchema, required=True)

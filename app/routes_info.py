@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp_apispec import docs, response_schema
 
 from app import keys
+from app.config import UpstreamMode
 from app.info import describe
 from app.info_schemas import RealtimeInfoSchema
 
@@ -28,5 +29,13 @@ def _ws_base_url(request: web.Request) -> str:
 )
 @response_schema(RealtimeInfoSchema(), 200, description="The realtime endpoint's description.")
 async def realtime_info(request: web.Request) -> web.Response:
-    info = describe(request.app[keys.SETTINGS], _ws_base_url(request))
+    app = request.app
+    settings = app[keys.SETTINGS]
+    tools = [dict(spec.schema) for spec in app[keys.TOOLS].values()]
+    engine_problem = None
+    if settings.upstream_mode is UpstreamMode.LOCAL and app[keys.ENGINE] is None:
+        engine_problem = app[keys.ENGINE_PROBLEM]
+    info = describe(
+        settings, _ws_base_url(request), tools, app[keys.SEARCH].describe(), engine_problem
+    )
     return web.json_response(_SCHEMA.dump(info))

@@ -9,11 +9,6 @@ from sessions.config import SessionConfig, TokenProvider, UpstreamTarget
 from sessions.upstream import azure_openai_target, voice_live_target
 
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
-LOCAL_ENGINE_MISSING = (
-    "no speech service is configured: set AZURE_OPENAI_ENDPOINT and "
-    "AZURE_OPENAI_REALTIME_DEPLOYMENT (or SPEECH_ENGINE=azure and "
-    "AZURE_SPEECH_SERVICES_ENDPOINT); the embedded offline engine is not available yet"
-)
 
 
 def needs_credential(settings: Settings) -> bool:
@@ -25,7 +20,7 @@ def make_credential() -> DefaultAzureCredential:
 
 
 def upstream_target(
-    settings: Settings, credential: DefaultAzureCredential | None
+    settings: Settings, credential: DefaultAzureCredential | None, engine_problem: str | None
 ) -> UpstreamTarget:
     token_provider: TokenProvider | None = None
     if credential is not None:
@@ -48,7 +43,12 @@ def upstream_target(
             settings.azure_speech_services_key,
             token_provider,
         )
-    return UpstreamTarget(url="", unavailable_reason=LOCAL_ENGINE_MISSING)
+    if engine_problem is not None:
+        return UpstreamTarget(
+            url="",
+            unavailable_reason="no Azure endpoint is configured and " + engine_problem,
+        )
+    return UpstreamTarget(url="", local_engine=True)
 
 
 def session_config(settings: Settings, target: UpstreamTarget) -> SessionConfig:
@@ -62,4 +62,5 @@ def session_config(settings: Settings, target: UpstreamTarget) -> SessionConfig:
         connect_timeout=settings.upstream_connect_timeout,
         recordings_dir=settings.recordings_dir,
         record_audio=settings.record_audio,
+        tool_timeout=settings.tool_timeout,
     )

@@ -24,6 +24,8 @@ class UpstreamTarget:
     api_key: str | None = field(default=None, repr=False)
     token_provider: TokenProvider | None = field(default=None, repr=False)
     voice_live: bool = False
+    # The embedded engine: its URL depends on the address the client reached (per connection).
+    local_engine: bool = False
     # A non-empty reason means "there is no usable upstream": the session reports it and closes.
     unavailable_reason: str | None = None
 

@@ -89,7 +89,7 @@ class ToolCalls:
                 output = await tool.run(parsed)
             summary = output.pop("summary", {}) if isinstance(output.get("summary"), dict) else {}
             ok, error = True, None
-        except ToolArgumentsError as problem:
+        except (ToolArgumentsError, ValueError) as problem:  # a tool's own argument errors
             ok, error = False, str(problem)
         except TimeoutError:
             ok, error = False, f"the tool did not answer within {self._timeout:g} s"

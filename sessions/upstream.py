@@ -56,6 +56,13 @@ def websocket_base(endpoint: str) -> str:
     return ("wss" if scheme == "https" else "ws") + "://" + rest
 
 
+def local_engine_url(host: str, port: int, path: str) -> str:
+    """The engine on this very server, at the local address a client connection reached."""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"ws://{host}:{port}{path}"
+
+
 def azure_openai_target(
     endpoint: str, deployment: str, api_key: str | None, token_provider: TokenProvider | None
 ) -> UpstreamTarget:

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TYPED_PACKAGES = [p for p in ("statemachine", "sessions", "search", "app") if (REPO / p).is_dir()]
+TYPED_PACKAGES = [
+    p for p in ("statemachine", "sessions", "search", "engine", "app") if (REPO / p).is_dir()
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,9 @@ from app.config import settings_from_mapping
 from app.info_schemas import RealtimeInfoSchema
 from app.web_app import make_app
 from sessions.protocol import VOICES
+from tests.sessions.relay_helpers import TEST_CACHE_DIR
+
+LOCAL_ENV = {"CACHE_DIR": TEST_CACHE_DIR}
 
 SECRET_OPENAI = "openai-key-0123456789abcdef"
 SECRET_SPEECH = "speech-key-fedcba9876543210"
@@ -23,7 +26,7 @@ async def _get_json(client: TestClient, path: str) -> Any:
 
 
 async def test_realtime_info_default_content(aiohttp_client: Any) -> None:
-    client = await aiohttp_client(make_app(settings_from_mapping({})))
+    client = await aiohttp_client(make_app(settings_from_mapping(LOCAL_ENV)))
     info = await _get_json(client, "/realtime-info")
     assert RealtimeInfoSchema().validate(info) == {}
     assert info["websocket"]["path"] == "/realtime"
@@ -108,7 +111,7 @@ async def test_voice_live_lists_its_variables(aiohttp_client: Any) -> None:
 
 
 async def test_swagger_spec_documents_realtime_info(aiohttp_client: Any) -> None:
-    client = await aiohttp_client(make_app(settings_from_mapping({})))
+    client = await aiohttp_client(make_app(settings_from_mapping(LOCAL_ENV)))
     spec = await _get_json(client, "/api/docs/swagger.json")
     assert spec["swagger"] == "2.0"
     operation = spec["paths"]["/realtime-info"]["get"]
@@ -130,7 +133,7 @@ async def test_swagger_spec_documents_realtime_info(aiohttp_client: Any) -> None
 
 
 async def test_docs_page_uses_only_local_assets(aiohttp_client: Any) -> None:
-    client = await aiohttp_client(make_app(settings_from_mapping({})))
+    client = await aiohttp_client(make_app(settings_from_mapping(LOCAL_ENV)))
     response = await client.get("/docs")
     assert response.status == 200
     page = await response.text()
@@ -145,5 +148,5 @@ async def test_docs_page_uses_only_local_assets(aiohttp_client: Any) -> None:
 
 
 async def test_healthz(aiohttp_client: Any) -> None:
-    client = await aiohttp_client(make_app(settings_from_mapping({})))
+    client = await aiohttp_client(make_app(settings_from_mapping(LOCAL_ENV)))
     assert await _get_json(client, "/healthz") == {"status": "ok"}

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -24,7 +25,8 @@ def _free_port() -> int:
 
 def _env(**extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "SPEECH_"))}
-    return {**keep, "HOST": "127.0.0.1", **extra}
+    cache = str(Path(tempfile.gettempdir()) / "botify-realtime-test-cache")
+    return {**keep, "HOST": "127.0.0.1", "CACHE_DIR": cache, **extra}
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen[bytes], limit: float = 20.0) -> bytes:

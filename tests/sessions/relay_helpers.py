@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,6 +16,8 @@ from app.web_app import make_app
 from tests.fakes.fake_upstream import FakeUpstream
 
 API_KEY = "test-api-key-that-must-never-leak"
+# Search index and speech model caches for the tests (a cache: shared between runs is fine).
+TEST_CACHE_DIR = str(Path(tempfile.gettempdir()) / "botify-realtime-test-cache")
 
 
 def relay_env(upstream: FakeUpstream, **extra: str) -> dict[str, str]:
@@ -23,6 +27,7 @@ def relay_env(upstream: FakeUpstream, **extra: str) -> dict[str, str]:
         "AZURE_OPENAI_API_KEY": API_KEY,
         "DEBOUNCE_DELAY": "0.05",
         "THROTTLE_MIN_INTERVAL": "0.3",
+        "CACHE_DIR": TEST_CACHE_DIR,
         **extra,
     }
 

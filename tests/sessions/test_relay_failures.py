@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from typing import Any
 
@@ -15,7 +16,14 @@ from app import keys
 from app.config import settings_from_mapping
 from app.web_app import make_app
 from tests.fakes.fake_upstream import FakeUpstream, free_closed_port
-from tests.sessions.relay_helpers import API_KEY, RelayClient, connect, relay_app, relay_env
+from tests.sessions.relay_helpers import (
+    API_KEY,
+    TEST_CACHE_DIR,
+    RelayClient,
+    connect,
+    relay_app,
+    relay_env,
+)
 
 
 async def _closing_error(front: RelayClient) -> tuple[dict[str, Any], int | None]:
@@ -75,11 +83,19 @@ async def test_handshake_timeout(fake_upstream: FakeUpstream, aiohttp_client: An
     assert "0.2 s" in error["message"]
 
 
-async def test_no_upstream_configured_says_so(aiohttp_client: Any) -> None:
-    client = await aiohttp_client(make_app(settings_from_mapping({})))
+async def test_without_azure_and_without_the_engine_extra_says_how_to_fix_it(
+    aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on a machine where the `local` extra is not installed: the engine cannot import.
+    monkeypatch.setitem(sys.modules, "engine.resources", None)
+    client = await aiohttp_client(make_app(settings_from_mapping({"CACHE_DIR": TEST_CACHE_DIR})))
     error, closed_with = await _closing_error(await connect(client))
     assert error["code"] == "upstream_not_configured" and closed_with == 1011
-    assert "AZURE_OPENAI_ENDPOINT" in error["message"]
+    assert "pip install -e '.[local]'" in error["message"]
+    info = await (await client.get("/realtime-info")).json()
+    assert "pip install" in info["upstream"]["description"]
+    response = await client.get("/local/v1/realtime")
+    assert response.status == 503
 
 
 async def test_keyless_mode_sends_a_fresh_bearer_token(fake_upstream: FakeUpstream) -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-# The turn_scenario fixture. Once setup.cfg registers statemachine.pytest_plugin as a pytest11
-# entry point this import is redundant (and harmless); it keeps these tests self-contained.
-from statemachine.pytest_plugin import turn_scenario
 from tests.statemachine.turn_helpers import Rig, make_rig
 
-__all__ = ["rig", "turn_scenario"]
+__all__ = ["rig"]  # turn_scenario comes from the installed pytest11 plugin
 
 
 @pytest.fixture

@@ -106,9 +106,7 @@ def test_the_plugin_works_in_another_project(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "pytest",
-            "-p",
-            "statemachine.pytest_plugin",
+            "pytest",  # the installed package registers the plugin (entry point pytest11)
             "-p",
             "no:cacheprovider",
             "--rootdir",
