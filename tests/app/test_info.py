@@ -58,6 +58,10 @@ async def test_realtime_info_default_content(aiohttp_client: Any) -> None:
     assert info["turn_machine"]["diagram"].lstrip().startswith("---")
     assert "debouncing --> responding" in info["turn_machine"]["diagram"]
     assert info["testing"]["replay"].startswith("python scripts/replay.py")
+    [tool] = info["tools"]
+    assert tool["name"] == "search" and tool["parameters"]["required"] == ["query"]
+    assert info["search"]["backend"] == "sqlite" and info["search"]["sample_knowledge_base"]
+    assert info["search"]["chunks"] > 100
     names = {v["name"]: v for v in info["environment"]}
     assert names["AZURE_OPENAI_ENDPOINT"] == {
         "name": "AZURE_OPENAI_ENDPOINT",
