@@ -11,6 +11,8 @@ import copy
 import time
 from typing import Any
 
+from engine.session_config import default_session as engine_default_session
+
 Event = dict[str, Any]
 
 PCM16_24K_BYTES_PER_MS = 48
@@ -20,40 +22,11 @@ PCM_FORMAT: Event = {"type": "audio/pcm", "rate": 24000}
 
 
 def default_session(session_id: str, model: str, *, lifetime_s: int = 1800) -> Event:
-    """The session a GA server announces in ``session.created`` (its defaults)."""
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": session_id,
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": "You are a helpful assistant.",
-        "tools": [],
-        "tool_choice": "auto",
-        "max_output_tokens": "inf",
-        "tracing": None,
-        "truncation": "auto",
-        "prompt": None,
-        "include": None,
-        "expires_at": int(time.time()) + lifetime_s,
-        "audio": {
-            "input": {
-                "format": dict(PCM_FORMAT),
-                "transcription": None,
-                "noise_reduction": None,
-                "turn_detection": {
-                    "type": "server_vad",
-                    "threshold": 0.5,
-                    "prefix_padding_ms": 300,
-                    "silence_duration_ms": 500,
-                    "idle_timeout_ms": None,
-                    "create_response": True,
-                    "interrupt_response": True,
-                },
-            },
-            "output": {"format": dict(PCM_FORMAT), "voice": "alloy", "speed": 1.0},
-        },
-    }
+    """The session a GA server announces in ``session.created`` (its defaults): the same
+    defaults the embedded engine announces, with Azure's lifetime."""
+    session = engine_default_session(session_id, model)
+    session["expires_at"] = int(time.time()) + lifetime_s
+    return session
 
 
 def deep_merge(base: Event, update: Event) -> Event:
