@@ -24,14 +24,14 @@ class MetricsSchema(Schema):
     max_sessions = fields.Integer(required=True)
 
 
-@routes.get("/healthz")
+@routes.get("/healthz", allow_head=False)
 @docs(tags=["service"], summary="Liveness check", description="Answers 200 while serving.")
 @response_schema(HealthSchema(), 200, description="The service is up.")
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-@routes.get("/metrics")
+@routes.get("/metrics", allow_head=False)
 @docs(tags=["service"], summary="Live figures", description="Session counts since start.")
 @response_schema(MetricsSchema(), 200, description="Current figures.")
 async def metrics(request: web.Request) -> web.Response:

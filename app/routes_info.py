@@ -19,7 +19,7 @@ def _ws_base_url(request: web.Request) -> str:
     return f"{scheme}://{request.host}"
 
 
-@routes.get("/realtime-info")
+@routes.get("/realtime-info", allow_head=False)
 @docs(
     tags=["realtime"],
     summary="How to connect to /realtime, and the configuration in force",

@@ -134,6 +134,8 @@ async def test_swagger_spec_documents_realtime_info(aiohttp_client: Any) -> None
         "testing",
     } <= set(definition["properties"])
     assert "/healthz" in spec["paths"]
+    # Only GET is documented: a HEAD twin listed first would answer "Try it out" with no body.
+    assert all(set(operations) == {"get"} for operations in spec["paths"].values())
 
 
 async def test_docs_page_uses_only_local_assets(aiohttp_client: Any) -> None:
