@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # per-trigger chatter
     try:
         settings = load_settings()
     except ConfigError as error:
