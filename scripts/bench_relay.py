@@ -25,7 +25,15 @@ read from the recordings.
     python scripts/bench_relay.py                      # 10,100,300 sessions x 20,100 ms
     python scripts/bench_relay.py --sessions 1000 --chunk-ms 100 --targets relay --no-debounce
     python scripts/bench_relay.py --json results.json  # also machine-readable ('-': stdout)
+    python scripts/bench_relay.py --repeat 3           # interleaved repeats, medians shown
+    python scripts/bench_relay.py --sessions 100 --chunk-ms 20 --targets bare,relay \
+        --no-debounce --profile prof/ [--profile-native]   # py-spy, per-function µs/frame
+    python -m scripts.bench.hotpath                    # the relay's own work per frame, no I/O
 
+The machine is shared with whatever else runs: before each run the benchmark waits (up to
+``--quiet-wait`` s) for other processes to go idle, and reports the CPUs others kept busy
+during each window (``others``); the load generator's own CPU and how late it sent against its
+deadlines (``late p99``) tell whether it, rather than the target, was the bottleneck.
 Progress goes to stderr, the table to stdout. Every child process is stopped at the end, also
 on Ctrl-C, and each one dies with the benchmark even if it is killed.
 """
@@ -45,20 +53,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any
 
 try:
-    from scripts.bench import procs, profile, stats
+    from scripts.bench import procs, profile, report, stats
 except ModuleNotFoundError:  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from scripts.bench import procs, profile, stats
+    from scripts.bench import procs, profile, report, stats
 
-TARGETS = ("direct", "bare", "relay")
+TARGETS = report.TARGETS
 START_DELAY = 0.3  # s between sending the stream command and the first deadline
 RAMP = 1.0  # s of streaming before the measured window opens
-TARGET_CPU_RATIO = 1.1
-TARGET_ADDED_P99_MS = 1.0
-TARGET_DEBOUNCE_P99_MS = 10.0
 
 
 def log(message: str) -> None:
@@ -316,6 +321,16 @@ class Bench:
         self._wait_listening(child, port)
         return child, f"ws://127.0.0.1:{port}/realtime"
 
+    @staticmethod
+    def _check_alive(started: list[procs.Child]) -> None:
+        """A run whose target or upstream died (or was killed) on the way does not count."""
+        for child in started:
+            if not child.alive():
+                raise RuntimeError(
+                    f"{child.name} exited with {child.proc.returncode} during the run:\n"
+                    + child.log_tail(5)
+                )
+
     def _wait_listening(self, child: procs.Child, port: int) -> None:
         try:
             procs.wait_for_port(child, port)
@@ -361,6 +376,7 @@ class Bench:
                 spied = self.o.profile_dir / f"{target}-{sessions}-{chunk_ms}ms.txt"
             answers, window = self.stream(chunk_ms, self.o.duration, watch, spied)
             self.close()
+            self._check_alive(started)
         finally:
             for child in reversed(started):  # the relay first, then its upstream
                 self.children.stop(child)
@@ -410,6 +426,8 @@ class Bench:
             "send_late_ms": stats.summary_ms(late),
             "cpu_us_per_frame": per_frame("target"),
             "cpu_percent": round(cpu["target"] / seconds * 100, 1),
+            # /proc/PID/stat counts in 10 ms ticks: each figure per frame is +- this much
+            "cpu_tick_us_per_frame": round(1e6 / procs.CLOCK_TICKS / frames, 2) if frames else None,
             "sys_us_per_frame": round(window.system["target"] / frames * 1e6, 1)
             if frames
             else None,
@@ -446,6 +464,7 @@ class Bench:
                 {"target": relay.pid, "upstream": upstream.pid},
             )
             self.close()
+            self._check_alive(started)
         finally:
             for child in reversed(started):  # the upstream last: on SIGTERM it writes its stats
                 self.children.stop(child)
@@ -473,263 +492,6 @@ class Bench:
                 path.unlink()
             recordings.rmdir()
         return result
-
-
-def _median(values: list[float]) -> float | None:
-    present = sorted(v for v in values if v is not None)
-    if not present:
-        return None
-    middle = len(present) // 2
-    if len(present) % 2:
-        return present[middle]
-    return round((present[middle - 1] + present[middle]) / 2, 3)
-
-
-def aggregate(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per target, N and chunk: medians over the repeats (losses and sends summed,
-    the worst of the load indicators); a single run is passed through."""
-    groups: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
-    for r in results:
-        groups.setdefault((r["target"], r["sessions"], r["chunk_ms"]), []).append(r)
-    rows = []
-    for runs in groups.values():
-        if len(runs) == 1:
-            rows.append(runs[0] | {"repeats": 1})
-            continue
-        row = dict(runs[0])
-        row["repeats"] = len(runs)
-        for key in (
-            "sent",
-            "echoed",
-            "lost",
-            "duplicates",
-            "send_failures",
-            "error_events",
-        ):
-            row[key] = sum(r[key] for r in runs)
-        row["closed_sessions"] = max(r["closed_sessions"] for r in runs)
-        for key in ("rtt_ms", "send_late_ms"):
-            row[key] = {
-                part: _median([r[key][part] for r in runs]) for part in ("p50", "p99", "max")
-            } | {"count": sum(r[key]["count"] for r in runs)}
-        for key in (
-            "cpu_us_per_frame",
-            "cpu_percent",
-            "sys_us_per_frame",
-            "upstream_cpu_us_per_frame",
-            "rss_idle_mib",
-            "rss_mib",
-            "kib_per_session",
-        ):
-            row[key] = _median([r[key] for r in runs])
-        for key in ("gen_cpu_percent", "machine_cpus_busy", "other_cpus_busy"):
-            row[key] = max(r[key] for r in runs)
-        row["cpu_us_per_frame_runs"] = [r["cpu_us_per_frame"] for r in runs]
-        row["rtt_p99_ms_runs"] = [r["rtt_ms"]["p99"] for r in runs]
-        row.pop("profile", None)
-        rows.append(row)
-    return rows
-
-
-# -- report ------------------------------------------------------------------------------
-
-
-def _f(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
-def _index(results: list[dict[str, Any]]) -> dict[tuple[str, int, int], dict[str, Any]]:
-    return {(r["target"], r["sessions"], r["chunk_ms"]): r for r in results}
-
-
-def comparisons(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by = _index(results)
-    rows = []
-    for (target, n, chunk), relay in sorted(by.items(), key=lambda kv: (kv[0][2], kv[0][1])):
-        if target != "relay":
-            continue
-        bare, direct = by.get(("bare", n, chunk)), by.get(("direct", n, chunk))
-        row: dict[str, Any] = {"sessions": n, "chunk_ms": chunk}
-        if bare and bare["cpu_us_per_frame"] and relay["cpu_us_per_frame"]:
-            row["cpu_ratio_vs_bare"] = round(
-                relay["cpu_us_per_frame"] / bare["cpu_us_per_frame"], 3
-            )
-            row["extra_us_per_frame"] = round(
-                relay["cpu_us_per_frame"] - bare["cpu_us_per_frame"], 1
-            )
-            if relay.get("sys_us_per_frame") is not None and bare.get("sys_us_per_frame"):
-                row["extra_sys_us_per_frame"] = round(
-                    relay["sys_us_per_frame"] - bare["sys_us_per_frame"], 1
-                )
-        if direct and direct["rtt_ms"]["p99"] is not None and relay["rtt_ms"]["p99"] is not None:
-            row["added_p99_ms"] = round(relay["rtt_ms"]["p99"] - direct["rtt_ms"]["p99"], 3)
-            if bare and bare["rtt_ms"]["p99"] is not None:
-                row["bare_added_p99_ms"] = round(bare["rtt_ms"]["p99"] - direct["rtt_ms"]["p99"], 3)
-        rows.append(row)
-    return rows
-
-
-def targets(
-    results: list[dict[str, Any]],
-    compared: list[dict[str, Any]],
-    debounce: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    by = _index(results)
-    out: list[dict[str, Any]] = []
-    for row in compared:
-        if "cpu_ratio_vs_bare" in row:
-            ratio = row["cpu_ratio_vs_bare"]
-            out.append(
-                {
-                    "target": f"relay CPU/frame <= {TARGET_CPU_RATIO}x bare "
-                    f"({row['sessions']} sessions, {row['chunk_ms']} ms)",
-                    "measured": f"{ratio:.2f}x",
-                    "ok": ratio <= TARGET_CPU_RATIO,
-                }
-            )
-    for row in compared:
-        if row["sessions"] == 100 and "added_p99_ms" in row:
-            added = row["added_p99_ms"]
-            out.append(
-                {
-                    "target": f"added p99 <= {TARGET_ADDED_P99_MS:g} ms at 100 sessions "
-                    f"({row['chunk_ms']} ms)",
-                    "measured": f"{added:+.2f} ms",
-                    "ok": added <= TARGET_ADDED_P99_MS,
-                }
-            )
-    for (target, n, chunk), r in sorted(by.items()):
-        if target == "relay" and n == 300:
-            out.append(
-                {
-                    "target": f"zero frames lost at 300 sessions ({chunk} ms)",
-                    "measured": f"{r['lost']} of {r['sent']}",
-                    "ok": r["lost"] == 0,
-                }
-            )
-    for d in debounce:
-        p99 = d["debounce_error_ms"]["p99"]
-        out.append(
-            {
-                "target": f"debounce error p99 <= {TARGET_DEBOUNCE_P99_MS:g} ms at "
-                f"{d['sessions']} sessions ({d['chunk_ms']} ms audio)",
-                "measured": "-" if p99 is None else f"{p99:.1f} ms",
-                "ok": None if p99 is None else p99 <= TARGET_DEBOUNCE_P99_MS,
-            }
-        )
-    scale = by.get(("relay", 1000, 100))
-    out.append(
-        {
-            "target": "scale: 1000 sessions, 100 ms chunks, no loss",
-            "measured": "not run (add 1000 to --sessions)"
-            if scale is None
-            else f"{scale['lost']} lost of {scale['sent']}, p99 {_f(scale['rtt_ms']['p99'])} ms",
-            "ok": None if scale is None else scale["lost"] == 0,
-        }
-    )
-    return out
-
-
-def print_report(
-    out: TextIO,
-    results: list[dict[str, Any]],
-    compared: list[dict[str, Any]],
-    debounce: list[dict[str, Any]],
-    verdicts: list[dict[str, Any]],
-) -> None:
-    head = (
-        f"{'target':<7}{'N':>6}{'chunk':>7}{'sent':>9}{'lost':>7}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'CPU µs/fr':>11}{'CPU %':>7}{'up µs/fr':>10}{'idle MiB':>10}{'KiB/sess':>10}"
-        f"{'gen CPU%':>10}{'late p99':>10}{'others':>8}"
-    )
-    print(head, file=out)
-    print("-" * len(head), file=out)
-    for r in sorted(
-        results,
-        key=lambda r: (r["chunk_ms"], r["sessions"], TARGETS.index(r["target"])),
-    ):
-        print(
-            f"{r['target']:<7}{r['sessions']:>6}{r['chunk_ms']:>5}ms{r['sent']:>9}{r['lost']:>7}"
-            f"{_f(r['rtt_ms']['p50'], 2):>9}{_f(r['rtt_ms']['p99'], 2):>9}"
-            f"{_f(r['cpu_us_per_frame']):>11}{_f(r['cpu_percent'], 0):>7}"
-            f"{_f(r['upstream_cpu_us_per_frame']):>10}{_f(r['rss_idle_mib']):>10}"
-            f"{_f(r['kib_per_session']):>10}{_f(r['gen_cpu_percent'], 0):>10}"
-            f"{_f(r['send_late_ms']['p99'], 2):>10}{_f(r['other_cpus_busy'], 2):>8}",
-            file=out,
-        )
-    print(
-        "\nCPU µs/fr: the target's utime+stime per echoed frame in the window (direct: the echo "
-        "upstream's); up µs/fr: the echo upstream's; late p99: how late the load generator sent "
-        "against its deadlines (ms); gen CPU%: the load generator, % of one core; others: CPUs "
-        "busy outside the benchmark's processes during the window (other load on the machine).",
-        file=out,
-    )
-    if compared:
-        print("\nrelay vs bare / direct", file=out)
-        print(
-            f"{'N':>6}{'chunk':>7}{'CPU relay/bare':>16}{'extra µs/fr':>13}{'of it kernel':>14}"
-            f"{'added p99 relay':>17}{'added p99 bare':>16}",
-            file=out,
-        )
-        for row in compared:
-            print(
-                f"{row['sessions']:>6}{row['chunk_ms']:>5}ms"
-                f"{_f(row.get('cpu_ratio_vs_bare'), 2) + 'x':>16}"
-                f"{_f(row.get('extra_us_per_frame')):>13}{_f(row.get('extra_sys_us_per_frame')):>14}"
-                f"{_f(row.get('added_p99_ms'), 2) + ' ms':>17}"
-                f"{_f(row.get('bare_added_p99_ms'), 2) + ' ms':>16}",
-                file=out,
-            )
-    for d in debounce:
-        e, u = d["debounce_error_ms"], d["upstream_view_late_ms"]
-        print(
-            f"\ndebounce timing, {d['sessions']} sessions streaming {d['chunk_ms']} ms chunks, "
-            f"D={d['debounce_delay']:g} s T={d['throttle']:g} s, recording on: "
-            f"{e['count']} turns in {d['recordings_with_turns']}/{d['recordings']} recordings\n"
-            f"  relay timer error (recordings): p50 {_f(e['p50'])} ms, p99 {_f(e['p99'])} ms, "
-            f"max {_f(e['max'])} ms, min {_f(d['debounce_error_min_ms'])} ms\n"
-            f"  response.create at the upstream vs due (incl. both hops): p50 {_f(u['p50'])} ms, "
-            f"p99 {_f(u['p99'])} ms, max {_f(u['max'])} ms\n"
-            f"  audio in that run: {d['sent']} sent, {d['lost']} lost, round trip p50 "
-            f"{_f(d['rtt_ms']['p50'], 2)} / p99 {_f(d['rtt_ms']['p99'], 2)} ms, relay "
-            f"{_f(d['cpu_us_per_frame'])} µs/frame ({_f(d['cpu_percent'], 0)}% CPU)",
-            file=out,
-        )
-    for r in results:
-        if "profile" in r:
-            print_profile(out, r)
-    print("\ntargets", file=out)
-    for v in verdicts:
-        print(f"  {_verdict(v['ok']):<5} {v['target']}: {v['measured']}", file=out)
-    problems = [r for r in [*results, *debounce] if r["error_events"] or r["closed_sessions"]]
-    for r in problems:
-        print(
-            f"\nwarning: {r['target']} N={r['sessions']} {r['chunk_ms']} ms: "
-            f"{r['error_events']} error events, {r['closed_sessions']} sessions closed: "
-            f"{r['error_samples'][:1]}",
-            file=out,
-        )
-
-
-def print_profile(out: TextIO, r: dict[str, Any], top: int = 14) -> None:
-    p = r["profile"]
-    print(
-        f"\nprofile: {r['target']}, {r['sessions']} sessions, {r['chunk_ms']} ms "
-        f"({p['samples']} busy samples; {_f(r['cpu_us_per_frame'])} µs/frame under py-spy)",
-        file=out,
-    )
-    for kind in ("self", "inclusive"):
-        print(f"  {kind:<9} {'µs/frame':>9} {'share':>7}  function", file=out)
-        for row in p[kind][:top]:
-            print(
-                f"  {'':<9} {_f(row['us_per_frame']):>9} {row['share'] * 100:>6.1f}%  "
-                f"{row['function']}",
-                file=out,
-            )
 
 
 # -- command line ------------------------------------------------------------------------
@@ -892,13 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     bench.start_workers()
                     continue
                 results.append(r)
-                log(
-                    f"    sent {r['sent']}, lost {r['lost']}, round trip p50 "
-                    f"{_f(r['rtt_ms']['p50'], 2)} p99 {_f(r['rtt_ms']['p99'], 2)} ms, "
-                    f"{_f(r['cpu_us_per_frame'])} µs/frame ({_f(r['cpu_percent'], 0)}% CPU), "
-                    f"{_f(r['kib_per_session'])} KiB/session, generator "
-                    f"{_f(r['gen_cpu_percent'], 0)}% CPU"
-                )
+                log("    " + report.run_line(r))
             if options.debounce:
                 for chunk in options.debounce_chunks:
                     n = options.debounce_sessions
@@ -911,22 +667,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         bench.start_workers()
                         continue
                     debounce.append(d)
-                    e = d["debounce_error_ms"]
-                    log(
-                        f"    {e['count']} turns, timer error p50 {_f(e['p50'])} p99 "
-                        f"{_f(e['p99'])} max {_f(e['max'])} ms; audio lost {d['lost']}"
-                    )
+                    log("    " + report.debounce_line(d))
         except KeyboardInterrupt:
             log("interrupted: stopping every child process")
             failed = True
         finally:
             children.stop_all()
-    summary = aggregate(results)
-    compared = comparisons(summary)
-    verdicts = targets(summary, compared, debounce)
+    summary = report.aggregate(results)
+    compared = report.comparisons(summary)
+    verdicts = report.targets(summary, compared, debounce)
     document = {
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "code": procs.code_version(),
         "summary": summary,
         "runs": results,
         "comparisons": compared,
@@ -936,9 +689,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.json_path == "-":
         json.dump(document, sys.stdout, indent=1)
         print()
-        print_report(sys.stderr, summary, compared, debounce, verdicts)
+        report.print_report(sys.stderr, summary, compared, debounce, verdicts)
     else:
-        print_report(sys.stdout, summary, compared, debounce, verdicts)
+        report.print_report(sys.stdout, summary, compared, debounce, verdicts)
         if options.json_path:
             Path(options.json_path).write_text(json.dumps(document, indent=1) + "\n")
     if not options.keep_logs and not failed:

@@ -59,7 +59,7 @@ def rss_kib(pid: int) -> int:
         for line in file:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    raise RuntimeError(f"process {pid} has exited (no VmRSS)")
 
 
 def sample(pid: int) -> CpuSample:
@@ -154,6 +154,26 @@ class Children:
     def stop_all(self) -> None:
         while self._all:
             self._all.pop().stop(grace=2.0)
+
+
+def code_version(repo: Path = REPO) -> dict[str, object]:
+    """The commit benchmarked and the files of the service's packages that differ from it."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    changed = git("status", "--porcelain", "--", "app", "sessions", "statemachine", "search")
+    return {
+        "tree": str(repo),
+        "commit": git("rev-parse", "HEAD") or None,
+        "uncommitted": [line[3:] for line in changed.splitlines()],
+    }
 
 
 def wait_for_port(child: Child, port: int, timeout: float = 20.0) -> None:
