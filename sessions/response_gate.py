@@ -34,6 +34,11 @@ class ResponseGate:
         self._audio_item = item_id
         self._audio_ms[item_id] = 0.0
 
+    @property
+    def tracking_audio(self) -> bool:
+        """Whether an assistant audio item is being counted (for barge-in truncation)."""
+        return self._audio_item is not None
+
     def audio_delta(self, ms: float) -> None:
         if self._audio_item is not None:
             self._audio_ms[self._audio_item] += ms

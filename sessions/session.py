@@ -255,7 +255,7 @@ class Session:
 
     async def _on_upstream_text(self, text: str) -> None:
         event_type, event = read_upstream_event(text)
-        if event_type == AUDIO_DELTA:
+        if event_type == AUDIO_DELTA and self._gate.tracking_audio:
             self._gate.audio_delta(audio_delta_ms(text))
         if self._recorder is not None:
             self._record_upstream(text, event_type, event)

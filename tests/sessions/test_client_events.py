@@ -136,3 +136,42 @@ def test_binary_frames_are_raw_pcm16() -> None:
     with pytest.raises(ClientEventError) as caught:
         binary_append(b"\0" * (LIMIT + 2), LIMIT)
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "input_audio_buffer.append", "audio": PCM},
+        {"type": "input_audio_buffer.append", "data": PCM},
+        {"type": "input_audio_buffer.append", "data": PCM, "event_id": "evt_9"},
+        {"type": "input_audio_buffer.append", "audio": "AAA=", "event_id": "e-1.2:3"},
+    ],
+)
+@pytest.mark.parametrize("separators", [(", ", ": "), (",", ":")])
+def test_plain_appends_take_the_fast_path_with_the_same_result(
+    frame: dict[str, str], separators: tuple[str, str]
+) -> None:
+    event = parse_client_text(json.dumps(frame, separators=separators), LIMIT)
+    audio = frame.get("audio", frame.get("data", ""))
+    expected = {"type": "input_audio_buffer.append", "audio": audio}
+    if "event_id" in frame:
+        expected["event_id"] = frame["event_id"]
+    assert json.loads(event.text or "") == expected
+    assert event.audio_bytes == len(base64.b64decode(audio))
+    assert event.audio_b64 == audio
+
+
+@pytest.mark.parametrize(
+    ("audio", "code"),
+    [
+        ("AAAA", ErrorCode.INVALID_AUDIO_LENGTH),  # 3 bytes
+        ("AA==", ErrorCode.INVALID_AUDIO_LENGTH),  # 1 byte
+        ("AAA", ErrorCode.INVALID_AUDIO),  # not a multiple of 4
+        ("A===", ErrorCode.INVALID_AUDIO),
+        ("", ErrorCode.INVALID_AUDIO_LENGTH),
+    ],
+)
+def test_plain_appends_with_bad_audio_get_the_full_parser_s_error(
+    audio: str, code: ErrorCode
+) -> None:
+    assert refused(json.dumps({"type": "input_audio_buffer.append", "audio": audio})).code is code
