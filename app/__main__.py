@@ -9,6 +9,7 @@ import sys
 from aiohttp import web
 
 from app.config import VARIABLES, ConfigError, load_settings
+from app.malloc_tuning import tune_malloc
 from app.web_app import make_app
 
 log = logging.getLogger("app")
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as error:
         print(f"botify-realtime: configuration error: {error}", file=sys.stderr)
         sys.exit(2)
+    tune_malloc()
     log.info(
         "upstream: %s (speech engine %s); listening on http://%s:%d (docs at /docs)",
         settings.upstream_mode.value,
