@@ -7,6 +7,8 @@ Each line is the best of 5 repeats, in µs per call, on the same frames the benc
 (the load generator's appends and the echo upstream's deltas). The `Session.*` lines drive the
 real coroutines with stub sockets whose `send_str` does nothing, next to what a bare relay does
 per frame (one `await send_str`), so their difference is the relay's Python work per frame.
+The `recording:` lines are the same with a Recorder open (RECORDINGS_DIR set; the writes go
+to a temporary folder).
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ import base64
 import binascii
 import json
 import random
+import shutil
+import tempfile
 import timeit
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from sessions.client_events import parse_client_text
 from sessions.config import SessionConfig, UpstreamTarget
+from sessions.recorder import Recorder
 from sessions.response_gate import ResponseGate
 from sessions.session import Session
 from sessions.upstream_events import audio_delta_ms, read_event
+from statemachine import TurnSettings
 
 BYTES_PER_MS = 48
 
@@ -65,12 +72,20 @@ def frames(chunk_ms: int) -> tuple[str, str, str]:
     return append, echo, audio
 
 
-def measure(chunk_ms: int, number: int) -> list[tuple[str, float]]:
-    append, echo, audio = frames(chunk_ms)
-    stub_up, stub_client = StubSocket(), StubSocket()
+def _session(stub_up: StubSocket, stub_client: StubSocket) -> Session:
     config = SessionConfig(upstream=UpstreamTarget(url="ws://127.0.0.1:9/bench"))
     session = Session("bench", config, stub_client, None, None)  # type: ignore[arg-type]
     session._upstream = stub_up  # type: ignore[assignment]
+    return session
+
+
+def measure(chunk_ms: int, number: int, folder: str) -> list[tuple[str, float]]:
+    append, echo, audio = frames(chunk_ms)
+    stub_up, stub_client = StubSocket(), StubSocket()
+    session = _session(stub_up, stub_client)
+    config = SessionConfig(upstream=UpstreamTarget(url="ws://127.0.0.1:9/bench"))
+    recorded = _session(stub_up, stub_client)  # the same with RECORDINGS_DIR set
+    recorded._recorder = Recorder.open(Path(folder), "bench", TurnSettings(1.5, 4.0), False)
     gate = ResponseGate()
     gate.audio_item_started("item_echo")
     limit = config.max_frame_bytes
@@ -88,6 +103,14 @@ def measure(chunk_ms: int, number: int) -> list[tuple[str, float]]:
         ("upstream: ResponseGate.audio_delta", lambda: gate.audio_delta(26.7)),
         ("upstream: Session._on_upstream_text", lambda: drive(session._on_upstream_text(echo))),
         ("upstream: bare: await send_str", lambda: drive(stub_client.send_str(echo))),
+        (
+            "recording: Session._on_client_frame",
+            lambda: drive(recorded._on_client_frame(append)),
+        ),
+        (
+            "recording: Session._on_upstream_text",
+            lambda: drive(recorded._on_upstream_text(echo)),
+        ),
     ]
     results = []
     for name, case in cases:
@@ -102,9 +125,10 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=20000)
     args = parser.parse_args()
     asyncio.set_event_loop(asyncio.new_event_loop())  # Session creates an asyncio.Event
+    folder = tempfile.mkdtemp(prefix="hotpath-")
     for chunk in (int(c) for c in args.chunk_ms.split(",")):
         print(f"{chunk} ms frames ({chunk * BYTES_PER_MS} bytes of audio):")
-        results = dict(measure(chunk, args.number))
+        results = dict(measure(chunk, args.number, folder))
         for name, us in results.items():
             print(f"  {us:8.2f} µs  {name}")
         extra = (
@@ -114,6 +138,14 @@ def main() -> None:
             - results["upstream: bare: await send_str"]
         )
         print(f"  {extra:8.2f} µs  relay's own Python work per echoed frame (both directions)")
+        recording = (
+            results["recording: Session._on_client_frame"]
+            - results["client: Session._on_client_frame"]
+            + results["recording: Session._on_upstream_text"]
+            - results["upstream: Session._on_upstream_text"]
+        )
+        print(f"  {recording:8.2f} µs  added per echoed frame by RECORDINGS_DIR (meta lines)")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

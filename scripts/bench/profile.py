@@ -7,7 +7,8 @@ the samples, converted to microseconds per frame with the CPU per frame measured
 window. Idle samples (the event loop waiting in epoll) are left out by py-spy, so the shares
 should be shares of busy time; but with ``--nonblocking`` py-spy cannot always tell, so samples
 whose innermost frame is the selector's ``select`` (the loop waiting in epoll) are counted as
-idle too. Time in C code (json, base64, socket calls, the kernel's loopback TCP work done in
+idle too, and so are threads blocked on a lock (idle executor threads, seen with ``--native``).
+Time in C code (json, base64, socket calls, the kernel's loopback TCP work done in
 ``send``) is charged to the Python function that called it.
 """
 
@@ -23,6 +24,10 @@ from scripts.bench.procs import Child, Children
 IDLE_LEAVES = frozenset(
     {"EpollSelector.select (selectors.py)", "select (selectors.py)", "epoll_wait (libc.so.6)"}
 )
+
+
+# Native frames of a thread blocked on a lock (e.g. an idle executor thread).
+IDLE_WAITS = ("PyThread_acquire_lock_timed", "epoll_wait")
 
 
 def available() -> bool:
@@ -69,7 +74,7 @@ def summarize(path: Path, us_per_frame: float | None, top: int = 30) -> dict[str
         frames = [f for f in frames if not f.startswith("thread (")]
         if not frames:
             continue
-        if frames[-1] in IDLE_LEAVES:
+        if frames[-1] in IDLE_LEAVES or any(f.startswith(IDLE_WAITS) for f in frames):
             idle += count
             continue
         total += count
