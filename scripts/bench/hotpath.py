@@ -55,9 +55,18 @@ def drive(coroutine: Coroutine[Any, Any, Any]) -> None:
     raise RuntimeError("the coroutine suspended")
 
 
+def event_id_first(append: str) -> str:
+    """The same append with its keys in another valid order (event_id before audio)."""
+    event = json.loads(append)
+    return json.dumps(
+        {"type": event["type"], "event_id": event["event_id"], "audio": event["audio"]}
+    )
+
+
 def frames(chunk_ms: int) -> tuple[str, str, str]:
     audio = base64.b64encode(random.Random(1).randbytes(chunk_ms * BYTES_PER_MS)).decode()
-    append = '{"type": "input_audio_buffer.append", "event_id": "f123", "audio": "' + audio + '"}'
+    # As the load generator (and the openai SDK) writes it: type, audio, event_id.
+    append = '{"type": "input_audio_buffer.append", "audio": "' + audio + '", "event_id": "f123"}'
     echo = json.dumps(
         {
             "type": "response.output_audio.delta",
@@ -81,6 +90,7 @@ def _session(stub_up: StubSocket, stub_client: StubSocket) -> Session:
 
 def measure(chunk_ms: int, number: int, folder: str) -> list[tuple[str, float]]:
     append, echo, audio = frames(chunk_ms)
+    reordered = event_id_first(append)
     stub_up, stub_client = StubSocket(), StubSocket()
     session = _session(stub_up, stub_client)
     config = SessionConfig(upstream=UpstreamTarget(url="ws://127.0.0.1:9/bench"))
@@ -91,6 +101,10 @@ def measure(chunk_ms: int, number: int, folder: str) -> list[tuple[str, float]]:
     limit = config.max_frame_bytes
     cases: list[tuple[str, Callable[[], object]]] = [
         ("client: parse_client_text (all validation)", lambda: parse_client_text(append, limit)),
+        (
+            "client: parse_client_text, event_id before audio",
+            lambda: parse_client_text(reordered, limit),
+        ),
         ("client:   json.loads of the frame", lambda: json.loads(append)),
         (
             "client:   a2b_base64(strict) of the audio",

@@ -30,7 +30,8 @@ import aiohttp
 from aiohttp import WSMsgType
 
 ECHO_MARK = '"event_id": "echo_f'
-PREFIX = '{"type": "input_audio_buffer.append", "event_id": "f'
+# Appends are written as the openai SDK writes them: type, audio, then event_id.
+SUFFIX = '"}'
 BYTES_PER_MS = 48  # pcm16, 24 kHz, mono
 MAX_SAMPLES_ERRORS = 5
 
@@ -96,7 +97,7 @@ class Session:
             if run.w0 <= sent < run.w1:
                 run.rtt.append(now - sent)
 
-    async def stream(self, run: Run, first: float, period: float, stop: float, suffix: str) -> None:
+    async def stream(self, run: Run, first: float, period: float, stop: float, head: str) -> None:
         loop = asyncio.get_running_loop()
         monotonic = time.monotonic
         ws, sent_at, echoed = self.ws, self.sent_at, self.echoed
@@ -120,7 +121,7 @@ class Session:
             if run.w0 <= now < run.w1:
                 run.late.append(now - deadline)
             try:
-                await ws.send_str(PREFIX + str(seq) + suffix)
+                await ws.send_str(head + str(seq) + SUFFIX)
             except (ConnectionError, RuntimeError, aiohttp.ClientError):
                 sent_at.pop()
                 echoed.pop()
@@ -174,7 +175,7 @@ class Worker:
         period = chunk_ms / 1000
         rng = random.Random(1000 + self.index)
         audio = base64.b64encode(rng.randbytes(chunk_ms * BYTES_PER_MS)).decode("ascii")
-        suffix = '", "audio": "' + audio + '"}'
+        head = '{"type": "input_audio_buffer.append", "audio": "' + audio + '", "event_id": "f'
         run = Run((command["window"][0], command["window"][1]))
         live = [s for s in self.sessions if not s.ws.closed]
         for session in live:
@@ -182,7 +183,7 @@ class Worker:
             session.run = run
         senders = [
             asyncio.create_task(
-                session.stream(run, start + rng.random() * period, period, stop, suffix)
+                session.stream(run, start + rng.random() * period, period, stop, head)
             )
             for session in live
         ]
