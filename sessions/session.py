@@ -73,7 +73,6 @@ class Session:
         self._upstream_end_reported = False
         self._upstream_pump: asyncio.Task[None] | None = None
         self._upstream_ended = False
-        self.closed = asyncio.Event()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -133,17 +132,13 @@ class Session:
         waiting = {*self._tasks, *([pump] if pump is not None else [])}
         if waiting:
             await asyncio.wait(waiting, timeout=SIDE_CLOSE_TIMEOUT)
-        if self._upstream is not None and not self._upstream.closed:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
-                    await self._upstream.close()
-        if not self._client.closed:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
-                    await self._client.close()
+        for ws in (self._upstream, self._client):
+            if ws is not None and not ws.closed:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
+                        await ws.close()
         if self._recorder is not None:
             self._recorder.close()
-        self.closed.set()
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coroutine)
