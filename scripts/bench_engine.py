@@ -897,10 +897,13 @@ async def run_engine_phases(
         child, port = start_service(children, cache, cpus)
         run_tool = make_search_tool(cache)
         if "latency" in wanted:
+            await wait_quiet(options.quiet_wait)
             log(f"first audio: {options.runs} runs ...")
+            meter = CpuMeter(child.pid)
             results["first_audio"] = await bench_first_audio(
                 port, questions, options.runs, run_tool
             )
+            results["first_audio"].update(meter.cores())
         if "sessions" in wanted:
             results["sessions"] = await bench_sessions(
                 port, child.pid, questions, options, run_tool

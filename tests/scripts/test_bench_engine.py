@@ -80,18 +80,16 @@ def test_the_report_shows_targets_and_the_largest_holding_level() -> None:
     assert "    8   yes" in text and "   16    NO" in text
 
 
-async def test_first_audio_against_a_real_engine(tmp_path: Any) -> None:
-    from scripts.bench import procs
-
-    questions = bench_engine.synthesise_questions(["alloy"], limit=2)
-    children = procs.Children(tmp_path)
-    try:
-        _, port = bench_engine.start_service(children, tmp_path, [])
-        run_tool = bench_engine.make_search_tool(tmp_path)
-        result = await bench_engine.bench_first_audio(port, questions, 2, run_tool)
-    finally:
-        children.stop_all()
+def test_first_audio_against_a_real_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--only", "latency", "--runs", "2", "--voices", "alloy", "--quiet-wait", "0"]
+    assert bench_engine.main([*argv, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    latency = results["first_audio"]
     for key in ("tool", "answer", "no-tools"):
-        assert result[key]["count"] == 2 and 0 < result[key]["max"] < 5000
-    assert result["runs"] == 2 and isinstance(result["pass"], bool)
-    json.dumps(result)
+        assert latency[key]["count"] == 2 and 0 < latency[key]["max"] < 5000
+    assert latency["runs"] == 2 and isinstance(latency["pass"], bool)
+    assert latency["engine_cores"] >= 0 and "other_cores" in latency
+    assert set(results) == {"machine", "options", "first_audio"}
+    out = io.StringIO()
+    print_report(results, out)
+    assert "answer after function_call_output: audio" in out.getvalue()
