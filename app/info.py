@@ -124,7 +124,8 @@ def describe(
         "turn_machine": {"states": list(STATES), "diagram": _diagram()},
         "testing": {
             "sample_client": None,
-            "cli_client": None,
+            "cli_client": 'python scripts/realtime_client.py --say "what are your opening hours" '
+            "[--url ws://HOST:PORT/realtime] [--wav FILE] [--out reply.wav]",
             "replay": "python scripts/replay.py RECORDING.jsonl [--json] "
             "(record sessions with RECORDINGS_DIR=folder)",
         },
