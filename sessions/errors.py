@@ -31,7 +31,6 @@ class ErrorCode(StrEnum):
     UPSTREAM_TIMEOUT = "upstream_timeout"
     UPSTREAM_HANDSHAKE_FAILED = "upstream_handshake_failed"
     UPSTREAM_CLOSED = "upstream_closed"
-    SESSION_EXPIRED = "session_expired"
     SERVER_BUSY = "server_busy"
 
 

@@ -41,9 +41,6 @@ REFUSED_CLIENT_EVENTS: dict[str, str] = {
     "output_audio_buffer.clear": "not used by this service",
     "transcription_session.update": "not used by this service",
 }
-# Client events the relay handles itself.
-LOCAL_CLIENT_EVENTS: frozenset[str] = frozenset({AUDIO_PLAYED})
-
 # Session fields a client may set with `session.update` (everything else is the server's).
 CLIENT_SESSION_FIELDS: frozenset[str] = frozenset({"type", "audio"})
 CLIENT_AUDIO_OUTPUT_FIELDS: frozenset[str] = frozenset({"voice"})

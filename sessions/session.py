@@ -36,7 +36,6 @@ from statemachine import Action, LoopClock, TimelineEntry, Transition, TurnMachi
 
 log = logging.getLogger(__name__)
 
-CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL_ERROR = 1011
 SIDE_CLOSE_TIMEOUT = 1.0

@@ -11,7 +11,6 @@ from openai.types.realtime.realtime_audio_input_turn_detection_param import Serv
 
 from sessions.config import SessionConfig
 
-PCM16_24K: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
 TRANSCRIPTION_MODEL = "whisper-1"
 
 
