@@ -611,15 +611,17 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _signals_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    # SIGINT too: a benchmark started in the background inherits it ignored.
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -641,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs; logs in {work}"
     )
     failed = False
-    with _sigterm_as_interrupt():
+    with _signals_as_interrupt():
         try:
             bench = Bench(options, children, work)
             for i, (target, n, chunk) in enumerate(plan, 1):
