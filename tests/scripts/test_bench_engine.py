@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from scripts import bench_engine
-from scripts.bench_engine import Turn, print_report, summary
 from scripts.client.audio import BYTES_PER_MS
+from scripts.engine_bench.common import summary
+from scripts.engine_bench.load import Turn
+from scripts.engine_bench.report import print_report
 
 
 def arrivals(*pairs: tuple[float, int]) -> list[tuple[float, int]]:
