@@ -43,6 +43,10 @@ class Recorder:
         )
         return recorder
 
+    @property
+    def records_audio(self) -> bool:
+        return self._record_audio
+
     def _write(self, line: dict[str, Any]) -> None:
         self._file.write(json.dumps(line, separators=(", ", ": ")) + "\n")
 

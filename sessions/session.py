@@ -263,8 +263,11 @@ class Session:
 
     def _record_upstream(self, text: str, event_type: str, event: dict[str, Any] | None) -> None:
         assert self._recorder is not None
+        if event is None and self._recorder.records_audio:
+            event = json.loads(text)  # flat deltas are parsed only when their audio is kept
         if event is None:
-            event = json.loads(text)
+            self._recorder.meta(self._now(), "upstream", event_type, len(text))
+            return
         audio = event.get("delta") if event_type == AUDIO_DELTA else None
         self._recorder.meta(
             self._now(),
