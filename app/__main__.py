@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -30,6 +31,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _use_uvloop() -> str:
+    """uvloop where it is installed (a dependency on Linux): about a quarter less CPU per
+    relayed frame. Plain asyncio elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
 def main(argv: list[str] | None = None) -> None:
     _parse_args(argv)
     logging.basicConfig(
@@ -42,10 +54,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"botify-realtime: configuration error: {error}", file=sys.stderr)
         sys.exit(2)
     tune_malloc()
+    loop_kind = _use_uvloop()
     log.info(
-        "upstream: %s (speech engine %s); listening on http://%s:%d (docs at /docs)",
+        "upstream: %s (speech engine %s, event loop %s); listening on http://%s:%d (docs at /docs)",
         settings.upstream_mode.value,
         settings.speech_engine,
+        loop_kind,
         settings.host,
         settings.port,
     )

@@ -74,6 +74,9 @@ class Settings:
     search_top_k: int = 5
     cache_dir: Path | None = None
     engine_realtime_pacing: bool = True
+    client_buffer_bytes: int = 4 * 1024 * 1024
+    client_send_timeout: float = 10.0
+    heartbeat_interval: float = 20.0
 
     @property
     def upstream_mode(self) -> UpstreamMode:
@@ -132,6 +135,17 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("TOOL_TIMEOUT", "5", "Seconds a tool call may take before the model is told it failed."),
     ("CACHE_DIR", "~/.cache/botify-realtime", "Search index and speech model cache."),
     ("ENGINE_REALTIME_PACING", "1", "Embedded engine: `0` sends answers as fast as synthesised."),
+    (
+        "CLIENT_BUFFER_BYTES",
+        "4194304",
+        "Bytes queued for a slow client at most (about 60 s of audio); beyond: closed 1008.",
+    ),
+    (
+        "CLIENT_SEND_TIMEOUT",
+        "10",
+        "Seconds a client may take to accept a write before it is closed with 1008.",
+    ),
+    ("HEARTBEAT_INTERVAL", "20", "Seconds between pings on both legs; `0` turns them off."),
 )
 
 _T = TypeVar("_T")
@@ -281,6 +295,24 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         "upstream_connect_timeout",
         _number(0.1, 300),
         "seconds between 0.1 and 300",
+    )
+    parse(
+        "CLIENT_BUFFER_BYTES",
+        "client_buffer_bytes",
+        _integer(64 * 1024, 1024**3),
+        "an integer number of bytes between 65536 and 1073741824, e.g. 4194304",
+    )
+    parse(
+        "CLIENT_SEND_TIMEOUT",
+        "client_send_timeout",
+        _number(0.1, 300),
+        "seconds between 0.1 and 300, e.g. 10",
+    )
+    parse(
+        "HEARTBEAT_INTERVAL",
+        "heartbeat_interval",
+        _number(0, 3600),
+        "seconds between 0 (off) and 3600, e.g. 20",
     )
     for name, key in (
         ("AZURE_OPENAI_API_KEY", "azure_openai_api_key"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from engine.server import EngineServer  # the optional `local` extra
 
 SETTINGS = web.AppKey("settings", Settings)
-WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
+# Open client WebSockets and their transports (shutdown aborts those that do not close).
+WEBSOCKETS = web.AppKey("websockets", dict[web.WebSocketResponse, asyncio.Transport | None])
 SESSION_CONFIG = web.AppKey("session_config", SessionConfig)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

@@ -39,13 +39,23 @@ async def realtime(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     config = app[keys.SESSION_CONFIG]
     # compress=False: no permessage-deflate (base64 audio barely compresses; it doubles CPU).
+    # heartbeat: a client that stops answering pings is closed (and its session ends).
     client = web.WebSocketResponse(
-        compress=False, max_msg_size=config.max_frame_bytes + FRAME_HEADROOM
+        compress=False,
+        max_msg_size=config.max_frame_bytes + FRAME_HEADROOM,
+        heartbeat=config.heartbeat_interval or None,
     )
     await client.prepare(request)
     if config.upstream.local_engine:
         config = _with_local_engine(request, config)
-    session = Session(uuid.uuid4().hex[:12], config, client, app[keys.HTTP], app[keys.TOOLS])
+    session = Session(
+        uuid.uuid4().hex[:12],
+        config,
+        client,
+        app[keys.HTTP],
+        app[keys.TOOLS],
+        client_transport=request.transport,
+    )
     registry = app[keys.REGISTRY]
     if not registry.admit(session):
         await client.send_str(
@@ -59,12 +69,12 @@ async def realtime(request: web.Request) -> web.WebSocketResponse:
         await client.close(code=CLOSE_TRY_AGAIN_LATER, message=b"server busy")
         return client
     sockets = app[keys.WEBSOCKETS]
-    sockets.add(client)
+    sockets[client] = request.transport
     log.info("session %s: opened from %s", session.id, request.remote)
     try:
         await session.run()
     finally:
-        sockets.discard(client)
+        sockets.pop(client, None)
         registry.release(session)
         log.info("session %s: closed (%d live)", session.id, registry.live)
     return client

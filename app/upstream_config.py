@@ -63,4 +63,7 @@ def session_config(settings: Settings, target: UpstreamTarget) -> SessionConfig:
         recordings_dir=settings.recordings_dir,
         record_audio=settings.record_audio,
         tool_timeout=settings.tool_timeout,
+        client_buffer_bytes=settings.client_buffer_bytes,
+        client_send_timeout=settings.client_send_timeout,
+        heartbeat_interval=settings.heartbeat_interval,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -22,14 +23,26 @@ from sessions.registry import SessionRegistry
 log = logging.getLogger(__name__)
 
 
+SHUTDOWN_CLOSE_TIMEOUT = 1.0
+
+
+async def _say_goodbye(ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
+    """Close one socket with 1001; a peer that does not take the close frame (or does not
+    answer it) within a second has its connection aborted."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_CLOSE_TIMEOUT):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+    except (TimeoutError, ConnectionError, aiohttp.ClientError, RuntimeError):
+        if transport is not None:
+            transport.abort()
+
+
 async def _close_websockets(app: web.Application) -> None:
-    """On shutdown, say goodbye (1001 GOING_AWAY) to every open WebSocket."""
-    open_sockets = app[keys.WEBSOCKETS]
-    sockets = list(open_sockets)
+    """On shutdown, say goodbye (1001 GOING_AWAY) to every open WebSocket, all at once."""
+    sockets = list(app[keys.WEBSOCKETS].items())
     if sockets:
         log.info("shutdown: closing %d open WebSocket(s)", len(sockets))
-    for ws in sockets:
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        await asyncio.gather(*(_say_goodbye(ws, transport) for ws, transport in sockets))
     engine = app[keys.ENGINE]
     if engine is not None:
         await engine.close_all()
@@ -76,7 +89,7 @@ def make_app(settings: Settings) -> web.Application:
     """Build the service for `settings`; run it with `aiohttp.web.run_app` or a test client."""
     app = web.Application()
     app[keys.SETTINGS] = settings
-    app[keys.WEBSOCKETS] = set()
+    app[keys.WEBSOCKETS] = {}
     app[keys.REGISTRY] = SessionRegistry(max_sessions=settings.max_sessions)
     app.add_routes(health_routes)
     app.add_routes(info_routes)

@@ -53,3 +53,7 @@ class SessionConfig:
     abuse_errors: int = 50
     abuse_window: float = 10.0
     tool_timeout: float = 5.0
+    # Flow control and liveness (see sessions/outlet.py).
+    client_buffer_bytes: int = 4 * 1024 * 1024
+    client_send_timeout: float = 10.0
+    heartbeat_interval: float = 20.0  # 0: no pings

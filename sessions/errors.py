@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     UPSTREAM_TIMEOUT = "upstream_timeout"
     UPSTREAM_HANDSHAKE_FAILED = "upstream_handshake_failed"
     UPSTREAM_CLOSED = "upstream_closed"
+    UPSTREAM_UNRESPONSIVE = "upstream_unresponsive"
+    CLIENT_TOO_SLOW = "client_too_slow"
     SERVER_BUSY = "server_busy"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -18,21 +19,34 @@ class Recorder:
     """Writes the config line, every machine entry and the other events as `meta` lines.
 
     Audio bytes are left out unless `record_audio`; headers and keys never reach it.
+    A failing disk never reaches the relay: the first write error logs one warning and the
+    session goes on without recording.
     """
 
     def __init__(self, file: IO[str], path: Path, record_audio: bool) -> None:
-        self._file = file
+        self._file: IO[str] | None = file
         self.path = path
         self._record_audio = record_audio
 
     @classmethod
     def open(
         cls, folder: Path, session_id: str, settings: TurnSettings, record_audio: bool
-    ) -> Recorder:
-        folder.mkdir(parents=True, exist_ok=True)
+    ) -> Recorder | None:
+        """The session's recorder, or None (with one warning) when the file cannot be made."""
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         path = folder / f"{stamp}-{session_id}.jsonl"
-        recorder = cls(path.open("w", encoding="utf-8"), path, record_audio)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            file = path.open("w", encoding="utf-8")
+        except OSError as error:
+            log.warning(
+                "session %s: not recording: cannot create %s (%s)",
+                session_id,
+                path,
+                error.strerror or type(error).__name__,
+            )
+            return None
+        recorder = cls(file, path, record_audio)
         recorder._write(
             {
                 "config": {
@@ -47,8 +61,23 @@ class Recorder:
     def records_audio(self) -> bool:
         return self._record_audio
 
+    @property
+    def active(self) -> bool:
+        """False once a write failed: the recording stopped there."""
+        return self._file is not None
+
     def _write(self, line: dict[str, Any]) -> None:
-        self._file.write(json.dumps(line, separators=(", ", ": ")) + "\n")
+        file = self._file
+        if file is None:
+            return
+        try:
+            file.write(json.dumps(line, separators=(", ", ": ")) + "\n")
+        except (OSError, ValueError) as error:
+            self._file = None
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            log.warning("recording %s stopped: %s", self.path, reason)
+            with contextlib.suppress(OSError):
+                file.close()
 
     def entry(self, entry: TimelineEntry) -> None:
         self._write(entry.to_json())
@@ -79,8 +108,28 @@ class Recorder:
             meta["audio"] = audio_b64
         self._write({"t": round(t, 3) + 0.0, "meta": meta})
 
+    def upstream(self, t: float, text: str, event_type: str, event: dict[str, Any] | None) -> None:
+        """An upstream event as metadata; flat deltas (`event` None) are parsed only when
+        their audio is kept."""
+        if event is None and self._record_audio:
+            event = json.loads(text)
+        if event is None:
+            self.meta(t, "upstream", event_type, len(text))
+            return
+        audio = event.get("delta") if event_type == "response.output_audio.delta" else None
+        self.meta(
+            t, "upstream", event_type, len(text), event, audio if isinstance(audio, str) else None
+        )
+
     def close(self) -> None:
+        file, self._file = self._file, None
+        if file is None:
+            return
         try:
-            self._file.close()
-        except OSError:
-            log.exception("could not close the recording %s", self.path)
+            file.close()
+        except OSError as error:
+            log.warning(
+                "recording %s: could not be completed: %s",
+                self.path,
+                error.strerror or type(error).__name__,
+            )

@@ -1,10 +1,17 @@
 """Session: one front-end connection relayed to one upstream connection, driven by the turn
 machine.
 
-Only the handler's task reads the client socket (`run`); one task reads the upstream. The
-machine's callbacks are synchronous, so what they want sent goes through a small outbox that
-is flushed in order, right after the input that caused it or from a task for timer-driven
-transitions.
+Two readers, two writers, one machine:
+
+- the client reader (`_read_client`, the handler's own task) and the upstream reader
+  (`_read_upstream`, a task) only parse, validate, feed the turn machine and hand messages on;
+- each socket has one writer, an :class:`~sessions.outlet.Outlet`: `self._up` for the upstream,
+  `self._down` for the client. Handing a message to an outlet never waits on its peer, so a slow
+  client cannot delay what the machine decides for the upstream, nor the other way round;
+- the machine's callbacks (`_on_entry`) are synchronous and only post to the outlets.
+
+Either side ending, or an outlet giving up on its peer, ends the session (`_end_*`), and
+`_cleanup` closes both sockets within a second whatever state they are in.
 """
 
 from __future__ import annotations
@@ -24,15 +31,16 @@ from aiohttp import WSMsgType, web
 from sessions.client_events import ClientEvent, binary_append, parse_client_text
 from sessions.config import SessionConfig
 from sessions.errors import ClientEventError, ErrorCode, error_text
+from sessions.outlet import SEND_ERRORS, Outlet
 from sessions.protocol import AUDIO_PLAYED
 from sessions.recorder import Recorder
-from sessions.response_gate import ResponseGate
 from sessions.session_update import build_session_update, voice_update
-from sessions.tool_calls import ToolCalls, ToolSpec, function_call_output
-from sessions.upstream import UpstreamConnectError, connect_upstream
-from sessions.upstream_events import AUDIO_DELTA, audio_delta_ms, error_code, function_calls
+from sessions.tool_calls import ToolSpec
+from sessions.turns import Turns, turn_settings
+from sessions.upstream import UpstreamConnectError, connect_upstream, upstream_transport
+from sessions.upstream_events import AUDIO_DELTA, audio_delta_ms, error_code
 from sessions.upstream_events import read_event as read_upstream_event
-from statemachine import Action, LoopClock, TimelineEntry, Transition, TurnMachine, TurnSettings
+from statemachine import LoopClock
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +59,33 @@ class Session:
         client: web.WebSocketResponse,
         http: aiohttp.ClientSession,
         tools: Mapping[str, ToolSpec] | None = None,
+        client_transport: asyncio.Transport | None = None,
     ) -> None:
         self.id = session_id
         self._config = config
         self._client = client
+        self._client_transport = client_transport
         self._http = http
         self._tools = dict(tools or {})
         self._upstream: aiohttp.ClientWebSocketResponse | None = None
-        self._machine: TurnMachine | None = None
         self._clock: LoopClock | None = None
         self._recorder: Recorder | None = None
-        self._gate = ResponseGate()
-        self._calls = ToolCalls(self._tools, config.tool_timeout, self._emit_client)
-        self._outbox: collections.deque[tuple[bool, str]] = collections.deque()
-        self._flushing = False
-        self._flush_scheduled = False
+        self._down = Outlet(
+            "client",
+            client,
+            client_transport,
+            max_bytes=config.client_buffer_bytes,
+            send_timeout=config.client_send_timeout,
+            on_fault=self._client_fault,
+        )
+        self._up: Outlet | None = None
+        self._turns: Turns | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._errors: collections.deque[float] = collections.deque()
-        self._pending_calls: list[str] = []
         self._upstream_end_reported = False
-        self._upstream_pump: asyncio.Task[None] | None = None
-        self._upstream_ended = False
+        self._upstream_reader: asyncio.Task[None] | None = None
+        self._ending = False  # the session is ending: the closer below is at work
+        self._closer: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -80,64 +94,95 @@ class Session:
         try:
             try:
                 self._upstream = await connect_upstream(
-                    self._http, self._config.upstream, self._config.connect_timeout
+                    self._http,
+                    self._config.upstream,
+                    self._config.connect_timeout,
+                    self._config.heartbeat_interval,
                 )
             except UpstreamConnectError as error:
                 log.warning("session %s: upstream refused: %s", self.id, error.message)
-                await self._send_client_now(
-                    error_text(error.code, error.message, None, "server_error")
-                )
-                await self._client.close(code=error.close_code, message=error.code.encode())
+                self._down.post(error_text(error.code, error.message, None, "server_error"))
+                await self._close_client(error.close_code, error.code.encode())
                 return
-            self._start()
-            await self._upstream.send_str(
-                json.dumps(
-                    build_session_update(self._config, [t.schema for t in self._tools.values()])
-                )
-            )
-            self._upstream_pump = asyncio.create_task(self._pump_upstream())
-            await self._pump_client()
+            self._start(self._upstream)
+            self._upstream_reader = asyncio.create_task(self._read_upstream(self._upstream))
+            await self._read_client()
         finally:
             # aiohttp may cancel the handler once the client is gone: cleanup must finish anyway.
             await asyncio.shield(asyncio.ensure_future(self._cleanup()))
 
-    def _start(self) -> None:
-        self._clock = LoopClock()
-        turn_settings = TurnSettings(
-            debounce_delay=self._config.debounce_delay,
-            throttle_min_interval=self._config.throttle_min_interval,
+    def _start(self, upstream: aiohttp.ClientWebSocketResponse) -> None:
+        self._up = Outlet(
+            "upstream",
+            upstream,
+            upstream_transport(upstream),
+            max_bytes=self._config.client_buffer_bytes,
+            send_timeout=self._config.client_send_timeout,
+            on_fault=self._upstream_fault,
         )
+        self._up.post(
+            json.dumps(build_session_update(self._config, [t.schema for t in self._tools.values()]))
+        )
+        self._clock = LoopClock()
         if self._config.recordings_dir is not None:
             self._recorder = Recorder.open(
-                self._config.recordings_dir, self.id, turn_settings, self._config.record_audio
+                self._config.recordings_dir,
+                self.id,
+                turn_settings(self._config),
+                self._config.record_audio,
             )
-        self._machine = TurnMachine(
-            turn_settings,
-            self._clock,
-            on_entry=self._on_entry,
-            keep_timeline=False,
+        self._turns = Turns(
+            self.id, self._config, self._tools, self._clock, self._up, self._down, self._recorder
         )
-        self._emit_client({"type": "botify.session", "session_id": self.id, "state": "idle"})
+        self._down.post_json({"type": "botify.session", "session_id": self.id, "state": "idle"})
 
     async def _cleanup(self) -> None:
-        if self._machine is not None:
-            self._machine.close()
-        self._calls.cancel_all()
-        pump = self._upstream_pump
-        if pump is not None and not self._upstream_ended:
-            pump.cancel()  # else it is closing the client itself: let it finish
+        if self._turns is not None:
+            self._tasks |= self._turns.close()
+        reader = self._upstream_reader
+        if reader is not None:
+            reader.cancel()
         for task in list(self._tasks):
             task.cancel()
-        waiting = {*self._tasks, *([pump] if pump is not None else [])}
+        waiting = {*self._tasks, *(t for t in (reader, self._closer) if t is not None)}
         if waiting:
             await asyncio.wait(waiting, timeout=SIDE_CLOSE_TIMEOUT)
-        for ws in (self._upstream, self._client):
-            if ws is not None and not ws.closed:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
-                        await ws.close()
+        if self._up is not None:
+            self._up.close()
+        if self._upstream is not None:
+            await self._close_upstream()
+        await self._close_client(CLOSE_INTERNAL_ERROR, b"session ended")
+        self._down.close()
+        outlet_tasks = [o.task for o in (self._up, self._down) if o is not None and o.task]
+        if outlet_tasks:
+            await asyncio.wait(outlet_tasks, timeout=SIDE_CLOSE_TIMEOUT)
         if self._recorder is not None:
             self._recorder.close()
+
+    async def _close_upstream(self) -> None:
+        upstream = self._upstream
+        if upstream is None or upstream.closed:
+            return
+        try:
+            async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
+                await upstream.close()
+        except (TimeoutError, *SEND_ERRORS):
+            transport = upstream_transport(upstream)
+            if transport is not None:
+                transport.abort()
+
+    async def _close_client(self, code: int, message: bytes) -> None:
+        """Close the client socket within a second; a peer that does not take the close frame
+        (or does not answer it) has its connection aborted."""
+        if self._client.closed:
+            return
+        try:
+            async with asyncio.timeout(SIDE_CLOSE_TIMEOUT):
+                await self._down.flush(SIDE_CLOSE_TIMEOUT / 2)
+                await self._client.close(code=code, message=message)
+        except (TimeoutError, *SEND_ERRORS):
+            if self._client_transport is not None:
+                self._client_transport.abort()
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coroutine)
@@ -147,9 +192,55 @@ class Session:
     def _now(self) -> float:
         return self._clock.now() if self._clock is not None else 0.0
 
+    # -- endings ------------------------------------------------------------------------
+
+    def _client_fault(self, reason: str) -> None:
+        """The client does not keep up with what is sent to it: it is closed (1008)."""
+        log.warning("session %s: client too slow: %s; closing", self.id, reason)
+        self._end(self._close_slow_client(reason))
+
+    async def _close_slow_client(self, reason: str) -> None:
+        # Say why if the socket still takes a frame at all; the close follows regardless.
+        error = error_text(ErrorCode.CLIENT_TOO_SLOW, f"the client {reason}", None, "server_error")
+        with contextlib.suppress(TimeoutError, *SEND_ERRORS):
+            async with asyncio.timeout(SIDE_CLOSE_TIMEOUT / 4):
+                await self._client.send_str(error)
+        await self._close_client(CLOSE_POLICY, b"client too slow")
+
+    def _end(self, closing: Any) -> None:
+        """Start closing the session (once): `closing` closes the sockets; cleanup waits
+        for it rather than cancelling it."""
+        if self._ending:
+            closing.close()
+            return
+        self._ending = True
+        self._closer = asyncio.create_task(closing)
+
+    def _upstream_fault(self, reason: str) -> None:
+        """The upstream does not take what the relay sends: end the session (1011)."""
+        self._end_upstream(
+            ErrorCode.UPSTREAM_UNRESPONSIVE,
+            f"the speech service stopped accepting events: it {reason}",
+        )
+
+    def _end_upstream(self, code: ErrorCode, message: str) -> None:
+        if self._ending:
+            return
+        log.warning("session %s: %s", self.id, message)
+        if not self._upstream_end_reported:
+            self._upstream_end_reported = True
+            self._down.post(error_text(code, message, None, "server_error"))
+        self._end(self._finish_upstream_gone())
+
+    async def _finish_upstream_gone(self) -> None:
+        if self._up is not None:
+            self._up.close()
+        await self._close_upstream()
+        await self._close_client(CLOSE_INTERNAL_ERROR, b"upstream closed")
+
     # -- client -> upstream -------------------------------------------------------------
 
-    async def _pump_client(self) -> None:
+    async def _read_client(self) -> None:
         async for message in self._client:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 await self._on_client_frame(message.data)
@@ -167,25 +258,26 @@ class Session:
                 else binary_append(data, self._config.max_frame_bytes)
             )
         except ClientEventError as error:
-            await self._refuse(error)
+            self._refuse(error)
             return
-        upstream = self._upstream
-        assert upstream is not None
+        up = self._up
+        assert up is not None
         if self._recorder is not None:
             self._recorder.meta(
                 self._now(), "client", event.type, event.audio_bytes, event.event, event.audio_b64
             )
         if event.text is not None:
-            if not upstream.closed:
-                await upstream.send_str(event.text)
+            await up.send(event.text)
         elif event.type == "session.update":
-            await self._change_voice(event.event["voice"], event.event.get("event_id"))
+            self._change_voice(event.event["voice"], event.event.get("event_id"))
         elif event.type == AUDIO_PLAYED:
-            self._gate.audio_played(event.event["item_id"], event.event["audio_end_ms"])
+            assert self._turns is not None
+            self._turns.gate.audio_played(event.event["item_id"], event.event["audio_end_ms"])
 
-    async def _change_voice(self, voice: str, event_id: str | None) -> None:
-        if self._gate.answered:
-            await self._refuse(
+    def _change_voice(self, voice: str, event_id: str | None) -> None:
+        assert self._turns is not None
+        if self._turns.gate.answered:
+            self._refuse(
                 ClientEventError(
                     ErrorCode.VOICE_LOCKED,
                     "the voice can change only before the first answer",
@@ -193,208 +285,84 @@ class Session:
                 )
             )
             return
-        assert self._upstream is not None
-        await self._upstream.send_str(json.dumps(voice_update(voice)))
+        assert self._up is not None
+        self._up.post(json.dumps(voice_update(voice)))
 
-    async def _refuse(self, error: ClientEventError) -> None:
-        await self._send_client_now(error_text(error.code, error.message, error.event_id))
+    def _refuse(self, error: ClientEventError) -> None:
+        self._down.post(error_text(error.code, error.message, error.event_id))
         now = time.monotonic()
         self._errors.append(now)
         while self._errors and self._errors[0] < now - self._config.abuse_window:
             self._errors.popleft()
-        if len(self._errors) > self._config.abuse_errors:
+        if len(self._errors) > self._config.abuse_errors and not self._ending:
             log.warning("session %s: closing after repeated invalid events", self.id)
-            await self._send_client_now(
+            self._down.post(
                 error_text(
                     ErrorCode.TOO_MANY_ERRORS,
                     f"more than {self._config.abuse_errors} invalid events in "
                     f"{self._config.abuse_window:g} s; closing",
                 )
             )
-            await self._client.close(code=CLOSE_POLICY, message=b"too many invalid events")
+            self._end(self._close_client(CLOSE_POLICY, b"too many invalid events"))
 
     # -- upstream -> client -------------------------------------------------------------
 
-    async def _pump_upstream(self) -> None:
-        upstream = self._upstream
-        assert upstream is not None
+    async def _read_upstream(self, upstream: aiohttp.ClientWebSocketResponse) -> None:
         close_reason = "closed the connection"
+        unresponsive = False
         try:
             async for message in upstream:
                 if message.type is WSMsgType.TEXT:
                     await self._on_upstream_text(message.data)
                 elif message.type is WSMsgType.BINARY:
-                    await self._client.send_bytes(message.data)
+                    await self._down.send(message.data)
                 elif message.type is WSMsgType.ERROR:
-                    close_reason = f"failed ({type(upstream.exception()).__name__})"
+                    error = upstream.exception()
+                    unresponsive = isinstance(error, aiohttp.ServerTimeoutError)
+                    close_reason = f"failed ({type(error).__name__})"
                     break
         except (ConnectionResetError, aiohttp.ClientError) as error:
             close_reason = f"dropped ({type(error).__name__})"
-        self._upstream_ended = True
-        if self._client.closed:
+        if self._client.closed or self._ending:
             return
-        if not self._upstream_end_reported:
-            code = upstream.close_code
-            await self._send_client_now(
-                error_text(
-                    ErrorCode.UPSTREAM_CLOSED,
-                    f"the speech service {close_reason}"
-                    + (f" (code {code})" if code is not None else ""),
-                    None,
-                    "server_error",
-                )
+        if unresponsive:
+            interval = self._config.heartbeat_interval
+            self._end_upstream(
+                ErrorCode.UPSTREAM_UNRESPONSIVE,
+                f"the speech service stopped answering pings (none within {interval / 2:g} s)",
             )
-        log.info("session %s: upstream %s", self.id, close_reason)
-        await self._client.close(code=CLOSE_INTERNAL_ERROR, message=b"upstream closed")
+            return
+        code = upstream.close_code
+        self._end_upstream(
+            ErrorCode.UPSTREAM_CLOSED,
+            f"the speech service {close_reason}" + (f" (code {code})" if code is not None else ""),
+        )
 
     async def _on_upstream_text(self, text: str) -> None:
         event_type, event = read_upstream_event(text)
-        if event_type == AUDIO_DELTA and self._gate.tracking_audio:
-            self._gate.audio_delta(audio_delta_ms(text))
-        if self._recorder is not None:
-            self._record_upstream(text, event_type, event)
+        turns = self._turns
+        assert turns is not None
+        recorder = self._recorder
+        if event_type == AUDIO_DELTA:
+            gate = turns.gate
+            if gate.cancel_pending:
+                return  # the cancelled answer's last audio: the client must not play it
+            if gate.tracking_audio:
+                gate.audio_delta(audio_delta_ms(text))
+            if recorder is not None:
+                recorder.upstream(self._now(), text, event_type, event)
+            await self._down.send(text, audio=True)
+            return
+        if recorder is not None:
+            recorder.upstream(self._now(), text, event_type, event)
         if event is None:
-            await self._client.send_str(text)
+            await self._down.send(text)
             return
-        if not self._swallow(event_type, event):
-            await self._client.send_str(text)
-        self._feed(event_type, event)
-        await self._flush()
-
-    def _record_upstream(self, text: str, event_type: str, event: dict[str, Any] | None) -> None:
-        assert self._recorder is not None
-        if event is None and self._recorder.records_audio:
-            event = json.loads(text)  # flat deltas are parsed only when their audio is kept
-        if event is None:
-            self._recorder.meta(self._now(), "upstream", event_type, len(text))
+        if event_type == "error":
+            if error_code(event) == "session_expired":
+                self._upstream_end_reported = True  # the client sees this error itself
+            if not turns.error(event):
+                await self._down.send(text)
             return
-        audio = event.get("delta") if event_type == AUDIO_DELTA else None
-        self._recorder.meta(
-            self._now(),
-            "upstream",
-            event_type,
-            len(text),
-            event,
-            audio if isinstance(audio, str) else None,
-        )
-
-    def _swallow(self, event_type: str, event: dict[str, Any]) -> bool:
-        """Upstream noise the relay itself caused and the client should not see."""
-        return event_type == "error" and error_code(event) == "response_cancel_not_active"
-
-    def _feed(self, event_type: str, event: dict[str, Any]) -> None:
-        """Upstream events that matter to the turn machine, the gate and the tools."""
-        machine = self._machine
-        assert machine is not None
-        if event_type == "input_audio_buffer.speech_started":
-            position = self._gate.barge_in_position() if machine.state == "responding" else None
-            if position is None:
-                machine.speech_started()
-            else:
-                machine.speech_started(item_id=position[0], audio_end_ms=position[1])
-        elif event_type == "input_audio_buffer.speech_stopped":
-            machine.speech_stopped()
-        elif event_type == "response.output_item.added":
-            item = event.get("item")
-            if isinstance(item, dict) and item.get("type") == "message" and item.get("id"):
-                self._gate.audio_item_started(str(item["id"]))
-        elif event_type == "response.function_call_arguments.done":
-            self._start_call(event)
-        elif event_type == "response.done":
-            calls = function_calls(event)
-            for call in calls:
-                self._start_call(call)
-            self._pending_calls = [str(call["call_id"]) for call in calls]
-            texts, stale = self._gate.response_done()
-            for text in texts:
-                self._post(True, text)
-            if stale and machine.state == "responding":
-                # The cancelled previous answer finished; the turn in progress is another one.
-                log.debug("session %s: late response.done of a cancelled answer", self.id)
-            else:
-                machine.response_done(tool_calls=len(calls))
-            self._pending_calls = []
-        elif event_type == "error":
-            code = error_code(event)
-            if code == "session_expired":
-                self._upstream_end_reported = True
-            elif code == "conversation_already_has_active_response":
-                log.error("session %s: upstream reports an overlapping response", self.id)
-
-    def _start_call(self, call: dict[str, Any]) -> None:
-        call_id, name = call.get("call_id"), call.get("name")
-        if isinstance(call_id, str) and isinstance(name, str):
-            arguments = call.get("arguments")
-            self._calls.start(call_id, name, arguments if isinstance(arguments, str) else "")
-
-    # -- the turn machine's output ------------------------------------------------------
-
-    def _on_entry(self, entry: TimelineEntry) -> None:
-        if self._recorder is not None:
-            self._recorder.entry(entry)
-        if isinstance(entry, Transition):
-            self._emit_client(
-                {
-                    "type": "botify.state",
-                    "state": entry.dest,
-                    "previous": entry.source,
-                    "trigger": entry.trigger,
-                    "t": round(entry.t, 3),
-                }
-            )
-        elif isinstance(entry, Action):
-            if entry.follow_up:
-                self._spawn(self._follow_up(list(self._pending_calls), entry, self._gate.turn))
-            else:
-                for text in self._gate.perform(entry):
-                    self._post(True, text)
-
-    async def _follow_up(self, call_ids: list[str], action: Action, turn: int) -> None:
-        """Rule 5: send the tool outputs, then the follow-up response.create, unless the
-        user barged in meanwhile (the turn is over or another one began)."""
-        outcomes = await self._calls.outcomes(call_ids)
-        for outcome in outcomes:
-            self._post(True, function_call_output(outcome))
-        machine = self._machine
-        if (
-            machine is not None
-            and not machine.closed
-            and machine.state == "responding"
-            and self._gate.turn == turn
-        ):
-            for text in self._gate.perform(action):
-                self._post(True, text)
-        await self._flush()
-
-    def _emit_client(self, event: dict[str, Any]) -> None:
-        self._post(False, json.dumps(event))
-
-    def _post(self, to_upstream: bool, text: str) -> None:
-        """Queue a message; it goes out with the next flush (scheduled here if none runs)."""
-        self._outbox.append((to_upstream, text))
-        if not self._flushing and not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._spawn(self._flush())
-
-    async def _flush(self) -> None:
-        """Send the outbox in order; one flusher at a time keeps the order."""
-        self._flush_scheduled = False
-        if self._flushing:
-            return
-        self._flushing = True
-        try:
-            while self._outbox:
-                to_upstream, text = self._outbox.popleft()
-                target: Any = self._upstream if to_upstream else self._client
-                if target is None or target.closed:
-                    continue
-                with contextlib.suppress(ConnectionResetError):
-                    await target.send_str(text)
-        finally:
-            self._flushing = False
-
-    async def _send_client_now(self, text: str) -> None:
-        await self._flush()
-        if not self._client.closed:
-            with contextlib.suppress(ConnectionResetError):
-                await self._client.send_str(text)
+        await self._down.send(text)
+        turns.feed(event_type, event)

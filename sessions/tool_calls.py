@@ -66,6 +66,16 @@ class ToolCalls:
         tasks = [self._tasks.pop(call_id) for call_id in call_ids if call_id in self._tasks]
         return list(await asyncio.gather(*tasks))
 
+    def cancel_except(self, keep: set[str]) -> None:
+        """Cancel and forget the calls not in `keep` (their response was cancelled or ended
+        without asking for them): no tool task outlives the answer it belonged to."""
+        for call_id in [call_id for call_id in self._tasks if call_id not in keep]:
+            self._tasks.pop(call_id).cancel()
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
     def cancel_all(self) -> None:
         for task in self._tasks.values():
             task.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 from urllib.parse import urlencode
 
 import aiohttp
@@ -99,10 +100,25 @@ async def _auth_headers(target: UpstreamTarget) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def upstream_transport(ws: aiohttp.ClientWebSocketResponse) -> asyncio.Transport | None:
+    """The transport under an upstream WebSocket, for flow control and for aborting a peer
+    that does not take a close frame. aiohttp keeps it on the connection it holds (`_conn`)
+    and has no public accessor; None (the caller then queues every write) if that changes."""
+    connection = getattr(ws, "_conn", None)
+    transport = getattr(connection, "transport", None)
+    # uvloop's transports do not derive from asyncio.Transport: check the methods instead.
+    if transport is None or not hasattr(transport, "get_write_buffer_size"):
+        return None
+    return cast(asyncio.Transport, transport)
+
+
 async def connect_upstream(
-    http: aiohttp.ClientSession, target: UpstreamTarget, timeout: float
+    http: aiohttp.ClientSession, target: UpstreamTarget, timeout: float, heartbeat: float = 0.0
 ) -> aiohttp.ClientWebSocketResponse:
-    """Open the upstream WebSocket (no permessage-deflate) or raise UpstreamConnectError."""
+    """Open the upstream WebSocket (no permessage-deflate) or raise UpstreamConnectError.
+
+    With `heartbeat` > 0 the leg is pinged that often; a peer that does not answer within
+    half of it ends the socket with `aiohttp.ServerTimeoutError`."""
     if target.unavailable_reason:
         raise UpstreamConnectError(
             ErrorCode.UPSTREAM_NOT_CONFIGURED, target.unavailable_reason, CLOSE_INTERNAL_ERROR
@@ -116,6 +132,7 @@ async def connect_upstream(
                 headers=headers,
                 compress=0,
                 autoping=True,
+                heartbeat=heartbeat or None,
                 max_msg_size=UPSTREAM_MAX_MSG_SIZE,
             )
     except aiohttp.WSServerHandshakeError as error:
